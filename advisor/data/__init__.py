@@ -1,0 +1,29 @@
+"""Loading, validating, splitting and preprocessing tabular datasets."""
+
+from advisor.data.dataset import MIN_ROWS, Dataset, Task, infer_task, load_dataset
+from advisor.data.loading import read_table
+from advisor.data.preprocessing import (
+    SCALINGS,
+    PreparedSplit,
+    SplitCache,
+    TabularPreprocessor,
+    TargetEncoder,
+    prepare_split,
+    split_indices,
+)
+
+__all__ = [
+    "MIN_ROWS",
+    "SCALINGS",
+    "Dataset",
+    "PreparedSplit",
+    "SplitCache",
+    "TabularPreprocessor",
+    "TargetEncoder",
+    "Task",
+    "infer_task",
+    "load_dataset",
+    "prepare_split",
+    "read_table",
+    "split_indices",
+]

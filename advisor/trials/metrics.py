@@ -1,0 +1,79 @@
+"""Validation metrics of a trial and the objectives a search can maximise (numpy only)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from advisor.errors import ConfigError
+
+__all__ = [
+    "DEFAULT_OBJECTIVE",
+    "OBJECTIVES",
+    "check_objective",
+    "classification_metrics",
+    "objective_value",
+    "regression_metrics",
+]
+
+#: Higher-is-better objectives per task (``neg_*`` are negated errors).
+OBJECTIVES: dict[str, tuple[str, ...]] = {
+    "classification": ("balanced_accuracy", "accuracy", "roc_auc", "neg_log_loss"),
+    "regression": ("r2", "neg_rmse", "neg_mae"),
+}
+DEFAULT_OBJECTIVE = {"classification": "balanced_accuracy", "regression": "r2"}
+
+
+def check_objective(task: str, objective: str | None) -> str:
+    if objective is None:
+        return DEFAULT_OBJECTIVE[task]
+    if objective not in OBJECTIVES[task]:
+        raise ConfigError(
+            f"objective is {objective!r}, but for {task} it must be one of "
+            f"{', '.join(OBJECTIVES[task])}"
+        )
+    return objective
+
+
+def balanced_accuracy(y: np.ndarray, pred: np.ndarray, n_classes: int) -> float:
+    present = np.bincount(y, minlength=n_classes)
+    hits = np.bincount(y[pred == y], minlength=n_classes)
+    mask = present > 0
+    return float(np.mean(hits[mask] / present[mask]))
+
+
+def classification_metrics(y: np.ndarray, proba: np.ndarray) -> dict[str, float]:
+    """accuracy, balanced_accuracy, log_loss and (binary) roc_auc from class probabilities."""
+    n_classes = proba.shape[1]
+    pred = proba.argmax(axis=1)
+    p_true = np.clip(proba[np.arange(len(y)), y], 1e-15, 1.0)
+    out = {
+        "accuracy": float(np.mean(pred == y)),
+        "balanced_accuracy": balanced_accuracy(y, pred, n_classes),
+        "log_loss": float(-np.mean(np.log(p_true))),
+    }
+    if n_classes == 2 and len(np.unique(y)) == 2:
+        out["roc_auc"] = float(roc_auc_score(y, proba[:, 1]))
+    return out
+
+
+def regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    """rmse, mae and r2 on the original target scale."""
+    err = pred - y
+    sst = float(np.sum((y - y.mean()) ** 2))
+    sse = float(np.sum(err**2))
+    return {
+        "rmse": math.sqrt(sse / len(y)),
+        "mae": float(np.mean(np.abs(err))),
+        "r2": 1.0 - sse / sst if sst > 0 else 0.0,
+    }
+
+
+def objective_value(metrics: dict[str, float], objective: str) -> float | None:
+    """The objective (higher is better) from a metrics dict, or ``None`` if unavailable."""
+    if objective.startswith("neg_"):
+        v = metrics.get(objective[4:])
+        return None if v is None else -v
+    return metrics.get(objective)
