@@ -83,8 +83,13 @@ class FloatParam:
         return math.log10(float(value)) if self.log else float(value)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "type": "float", "low": self.low, "high": self.high,
-                "log": self.log}
+        return {
+            "name": self.name,
+            "type": "float",
+            "low": self.low,
+            "high": self.high,
+            "log": self.log,
+        }
 
 
 @dataclass(frozen=True)
@@ -114,20 +119,26 @@ class IntParam:
 
     def from_unit(self, u: float) -> int:
         if self.log:
-            lo, hi = math.log(self.low - 0.5 if self.low > 0.5 else self.low), math.log(
-                self.high + 0.5
+            lo, hi = (
+                math.log(self.low - 0.5 if self.low > 0.5 else self.low),
+                math.log(self.high + 0.5),
             )
-            v = int(round(math.exp(lo + u * (hi - lo))))
+            v = round(math.exp(lo + u * (hi - lo)))
         else:
-            v = int(math.floor(self.low + u * (self.high - self.low + 1)))
+            v = math.floor(self.low + u * (self.high - self.low + 1))
         return min(self.high, max(self.low, v))
 
     def encode(self, value: Any) -> float:
         return math.log10(float(value)) if self.log else float(value)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "type": "int", "low": self.low, "high": self.high,
-                "log": self.log}
+        return {
+            "name": self.name,
+            "type": "int",
+            "low": self.low,
+            "high": self.high,
+            "log": self.log,
+        }
 
 
 @dataclass(frozen=True)
@@ -252,8 +263,9 @@ class SearchSpace:
     def from_unit(self, u: Sequence[float]) -> dict[str, Any]:
         return {p.name: p.from_unit(float(x)) for p, x in zip(self.params, u, strict=True)}
 
-    def sample(self, n: int, seed: int = 0, method: Literal["sobol", "random"] = "sobol"
-               ) -> list[dict[str, Any]]:
+    def sample(
+        self, n: int, seed: int = 0, method: Literal["sobol", "random"] = "sobol"
+    ) -> list[dict[str, Any]]:
         """``n`` configurations: a scrambled Sobol sequence (default) or uniform random draws."""
         if n <= 0:
             return []
@@ -333,7 +345,9 @@ def _param_from_dict(p: Any, i: int) -> Param:
         raise ConfigError(
             f"params[{i}].type is {kind!r}, but must be one of float, int, categorical"
         )
-    low, high, log = p.get("low"), p.get("high"), p.get("log", False)
+    low: Any = p.get("low")
+    high: Any = p.get("high")
+    log = p.get("log", False)
     if not (_is_number(low) and _is_number(high)) or not (
         math.isfinite(float(low)) and math.isfinite(float(high))
     ):
@@ -415,19 +429,42 @@ NAMED_CONFIGS: dict[str, dict[str, Any]] = {
     # scikit-learn's MLPClassifier defaults: Adam 1e-3, one layer of 100, L2 1e-4, batch 200.
     "sklearn": _recipe(width=100, weight_decay=1e-4, batch_size=200),
     # Gorishniy et al. (2021) "Revisiting deep learning models for tabular data": MLP baseline.
-    "rtdl": _recipe(num_layers=3, width=256, dropout=0.1, weight_decay=1e-5, batch_size=256,
-                    learning_rate=3e-4),
+    "rtdl": _recipe(
+        num_layers=3, width=256, dropout=0.1, weight_decay=1e-5, batch_size=256, learning_rate=3e-4
+    ),
     # A regularised, wide network with layer norm and cosine decay.
-    "wide_regularized": _recipe(num_layers=2, width=512, dropout=0.3, weight_decay=1e-2,
-                                normalization="layernorm", lr_schedule="cosine", batch_size=128,
-                                learning_rate=1e-3, activation="gelu"),
+    "wide_regularized": _recipe(
+        num_layers=2,
+        width=512,
+        dropout=0.3,
+        weight_decay=1e-2,
+        normalization="layernorm",
+        lr_schedule="cosine",
+        batch_size=128,
+        learning_rate=1e-3,
+        activation="gelu",
+    ),
     # SGD with Nesterov momentum, batch norm and cosine decay (the classic vision recipe).
-    "sgd_cosine": _recipe(optimizer="sgd", learning_rate=0.05, momentum=0.9, weight_decay=5e-4,
-                          num_layers=2, width=256, normalization="batchnorm",
-                          lr_schedule="cosine", batch_size=128),
+    "sgd_cosine": _recipe(
+        optimizer="sgd",
+        learning_rate=0.05,
+        momentum=0.9,
+        weight_decay=5e-4,
+        num_layers=2,
+        width=256,
+        normalization="batchnorm",
+        lr_schedule="cosine",
+        batch_size=128,
+    ),
     # Small and fast: a few wide-ish SiLU layers, big batches, higher learning rate.
-    "small_fast": _recipe(num_layers=2, width=64, batch_size=256, learning_rate=3e-3,
-                          activation="silu", lr_schedule="cosine"),
+    "small_fast": _recipe(
+        num_layers=2,
+        width=64,
+        batch_size=256,
+        learning_rate=3e-3,
+        activation="silu",
+        lr_schedule="cosine",
+    ),
 }
 
 

@@ -37,8 +37,14 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(USER_ERROR)
 
 
-def _one_line_warning(message: Warning | str, category: type[Warning], filename: str,
-                      lineno: int, file: Any = None, line: str | None = None) -> None:
+def _one_line_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
     sys.stderr.write(f"warning: {str(message).splitlines()[0]}\n")
 
 
@@ -77,11 +83,14 @@ def emit_json(payload: Any) -> None:
     sys.stdout.flush()
 
 
-def load_config_arg(value: str, complete: Callable[[dict[str, Any]], dict[str, Any]],
-                    named: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+def load_config_arg(
+    value: str,
+    complete: Callable[[dict[str, Any]], dict[str, Any]],
+    named: Callable[[str], dict[str, Any]],
+) -> dict[str, Any]:
     """A config given as a JSON object, a path to a JSON file, or a named configuration."""
     text = value.strip()
-    if text.startswith("{"):
+    if text.startswith(("{", "[")):
         source = "--config"
     elif text and Path(text).is_file():
         source = text
@@ -91,8 +100,12 @@ def load_config_arg(value: str, complete: Callable[[dict[str, Any]], dict[str, A
     else:
         return named(text)
     try:
-        obj = json.loads(text, parse_constant=lambda c: (_ for _ in ()).throw(
-            ConfigError(f"{source}: {c} is not allowed in a configuration")))
+        obj = json.loads(
+            text,
+            parse_constant=lambda c: (_ for _ in ()).throw(
+                ConfigError(f"{source}: {c} is not allowed in a configuration")
+            ),
+        )
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(obj, dict):

@@ -44,9 +44,12 @@ def meta_features(
 def evaluate(
     train: Annotated[Path, typer.Option("--train", help="training data (CSV/Parquet)")],
     target: Annotated[str, typer.Option("--target", "-t", help="name of the target column")],
-    config: Annotated[str, typer.Option(
-        "--config", "-c", help="a JSON object, a JSON file, or a named config (e.g. default)"
-    )] = "default",
+    config: Annotated[
+        str,
+        typer.Option(
+            "--config", "-c", help="a JSON object, a JSON file, or a named config (e.g. default)"
+        ),
+    ] = "default",
     test: Annotated[Path | None, typer.Option("--test", help="held-out test data")] = None,
     epochs: Annotated[int, typer.Option(min=1, max=1000, help="epochs to train")] = 20,
     seed: Annotated[int, typer.Option(help="seed of the split and the training")] = 0,
@@ -62,12 +65,18 @@ def evaluate(
         from advisor.spaces import MLP_SPACE, named_config
         from advisor.trials import fit_model
 
-        cfg = load_config_arg(config, lambda c: MLP_SPACE.validate(c, complete=True),
-                              named_config)
+        cfg = load_config_arg(config, lambda c: MLP_SPACE.validate(c, complete=True), named_config)
         ds = load_dataset(train, target, task=task)  # type: ignore[arg-type]
         test_ds = load_dataset(test, target, task=ds.task) if test is not None else None
-        result, model = fit_model(SplitCache(ds, seed=seed), cfg, epochs=epochs, seed=seed,
-                                  device=device, time_limit=time_limit, objective=objective)
+        result, model = fit_model(
+            SplitCache(ds, seed=seed),
+            cfg,
+            epochs=epochs,
+            seed=seed,
+            device=device,
+            time_limit=time_limit,
+            objective=objective,
+        )
         test_metrics = model.metrics(test_ds) if (model is not None and test_ds) else None
     payload = {
         "task": result.task,
@@ -77,8 +86,13 @@ def evaluate(
         "score": result.score,
         "valid": result.metrics,
         "learning_curve": [
-            {"epoch": e.epoch, "objective": e.objective, "train_loss": e.train_loss,
-             "valid_loss": e.valid_loss} for e in result.learning_curve
+            {
+                "epoch": e.epoch,
+                "objective": e.objective,
+                "train_loss": e.train_loss,
+                "valid_loss": e.valid_loss,
+            }
+            for e in result.learning_curve
         ],
         "runtime_s": round(result.runtime_s, 4),
         "message": result.message,
@@ -88,9 +102,11 @@ def evaluate(
     if as_json:
         emit_json(payload)
         return
-    console.print(f"[bold]{result.status}[/] after {result.epochs} epoch(s) in "
-                  f"{result.runtime_s:.2f} s; {result.objective} on validation: "
-                  f"{'n/a' if result.score is None else f'{result.score:.4f}'}")
+    console.print(
+        f"[bold]{result.status}[/] after {result.epochs} epoch(s) in "
+        f"{result.runtime_s:.2f} s; {result.objective} on validation: "
+        f"{'n/a' if result.score is None else f'{result.score:.4f}'}"
+    )
     if result.message:
         console.print(f"  {result.message}")
     table = Table(title="metrics")

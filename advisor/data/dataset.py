@@ -36,6 +36,15 @@ MIN_ROWS_PER_CLASS = 2
 MAX_INTEGER_CLASSES = 20
 
 
+def _canonical_bytes(col: pd.Series) -> bytes:
+    if pd.api.types.is_numeric_dtype(col) and col.dtype != bool:
+        v = col.to_numpy(dtype=np.float64, na_value=np.nan)
+        m, e = np.frexp(v)
+        v = np.ldexp(np.round(m * 2.0**40) / 2.0**40, e)
+        return b"n" + np.nan_to_num(v, nan=np.inf).tobytes()
+    return b"s" + pd.util.hash_pandas_object(col.astype(str), index=False).to_numpy().tobytes()
+
+
 def infer_task(y: pd.Series) -> Task:
     """Classification for text, boolean, categorical and few-valued integer targets.
 
@@ -89,11 +98,15 @@ class Dataset:
         return None if c is None else len(c)
 
     def fingerprint(self) -> str:
-        """A hash of the content (column names, values, target): same data, same fingerprint."""
+        """A hash of the content (column names, values, target): same data, same fingerprint.
+
+        Numbers are hashed as float64 with the mantissa rounded to 40 bits, so the same data
+        read from CSV, Parquet or memory (int or float columns) gives the same fingerprint.
+        """
         h = hashlib.sha256()
         h.update(("\x1f".join(map(str, self.X.columns)) + "\x1e" + self.target).encode())
-        h.update(pd.util.hash_pandas_object(self.X, index=False).to_numpy().tobytes())
-        h.update(pd.util.hash_pandas_object(self.y, index=False).to_numpy().tobytes())
+        for col in [*(self.X[c] for c in self.X.columns), self.y]:
+            h.update(_canonical_bytes(col))
         return h.hexdigest()[:32]
 
     def subset(self, rows: np.ndarray) -> Dataset:
@@ -114,9 +127,10 @@ def _check_infinite(X: pd.DataFrame) -> None:
     values = num.to_numpy(dtype=float, na_value=np.nan)
     bad = np.isinf(values)
     if bad.any():
-        cols = [str(num.columns[j]) for j in np.flatnonzero(bad.any(axis=0))]
+        js = [int(j) for j in np.flatnonzero(bad.any(axis=0))]
+        cols = [str(num.columns[j]) for j in js]
         raise DataError(
-            f"column {cols[0]!r} has {int(bad[:, num.columns.get_loc(cols[0])].sum())} infinite "
+            f"column {cols[0]!r} has {int(bad[:, js[0]].sum())} infinite "
             f"value(s){' (also: ' + ', '.join(cols[1:4]) + ')' if len(cols) > 1 else ''}; "
             "replace them with a finite value or leave the cell empty"
         )
@@ -181,8 +195,13 @@ def _validate(X: pd.DataFrame, y: pd.Series, target: str, task: TaskArg, source:
                 f"row(s), but every class needs at least {MIN_ROWS_PER_CLASS} for a "
                 "train/validation split"
             )
-    return Dataset(X=X.reset_index(drop=True), y=y.reset_index(drop=True), task=resolved,
-                   target=str(target), name=source)
+    return Dataset(
+        X=X.reset_index(drop=True),
+        y=y.reset_index(drop=True),
+        task=resolved,
+        target=str(target),
+        name=source,
+    )
 
 
 def load_dataset(

@@ -7,6 +7,7 @@ import gzip
 import io
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -36,10 +37,12 @@ def _check_duplicate_names(names: list[str], path: Path) -> None:
 
 
 def _read_header(path: Path, sep: str) -> list[str]:
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8", newline="") as fh:  # type: ignore[operator]
-        reader = csv.reader(fh, delimiter=sep)
-        for row in reader:
+    if path.name.lower().endswith(".gz"):
+        fh: Any = gzip.open(path, "rt", encoding="utf-8", newline="")  # noqa: SIM115
+    else:
+        fh = open(path, encoding="utf-8", newline="")  # noqa: SIM115
+    with fh:
+        for row in csv.reader(fh, delimiter=sep):
             return [c.strip() for c in row]
     return []
 
@@ -75,8 +78,15 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise DataError(f"{p}: permission denied") from None
     except pd.errors.EmptyDataError:
         raise DataError(f"{p}: file is empty") from None
-    except (UnicodeDecodeError, gzip.BadGzipFile, EOFError, OSError, ValueError,
-            pd.errors.ParserError, io.UnsupportedOperation) as exc:
+    except (
+        UnicodeDecodeError,
+        gzip.BadGzipFile,
+        EOFError,
+        OSError,
+        ValueError,
+        pd.errors.ParserError,
+        io.UnsupportedOperation,
+    ) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(
             f"{p}: cannot read as {kind.upper()} ({first[:200]}); supported: "

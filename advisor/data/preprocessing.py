@@ -64,8 +64,10 @@ def _scaler(scaling: str, n_rows: int) -> Any:
         return RobustScaler(quantile_range=(5.0, 95.0), unit_variance=True)
     if scaling == "quantile":
         return QuantileTransformer(
-            n_quantiles=max(2, min(1000, n_rows)), output_distribution="normal",
-            subsample=100_000, random_state=0,
+            n_quantiles=max(2, min(1000, n_rows)),
+            output_distribution="normal",
+            subsample=100_000,
+            random_state=0,
         )
     raise ConfigError(f"feature_scaling is {scaling!r}, but must be one of {', '.join(SCALINGS)}")
 
@@ -114,9 +116,8 @@ class TabularPreprocessor:
                 self.datetime_columns_.append(str(c))
             else:
                 n_levels = col.nunique(dropna=True)
-                if n_levels == 0:
-                    self.dropped_columns_.append(str(c))
-                elif len(col) > 50 and n_levels >= ID_UNIQUE_SHARE * col.notna().sum():
+                looks_like_id = len(col) > 50 and n_levels >= ID_UNIQUE_SHARE * col.notna().sum()
+                if n_levels == 0 or looks_like_id:
                     self.dropped_columns_.append(str(c))
                 elif n_levels <= MAX_ONEHOT:
                     onehot.append(str(c))
@@ -133,31 +134,76 @@ class TabularPreprocessor:
         n = len(X)
         transformers: list[tuple[str, Any, list[str]]] = []
         if numeric:
-            transformers.append(("num", Pipeline([
-                ("impute", SimpleImputer(strategy="median", add_indicator=True,
-                                         keep_empty_features=True)),
-                ("scale", _scaler(self.scaling, n)),
-            ]), numeric))
+            transformers.append(
+                (
+                    "num",
+                    Pipeline(
+                        [
+                            (
+                                "impute",
+                                SimpleImputer(
+                                    strategy="median", add_indicator=True, keep_empty_features=True
+                                ),
+                            ),
+                            ("scale", _scaler(self.scaling, n)),
+                        ]
+                    ),
+                    numeric,
+                )
+            )
         if boolean:
             transformers.append(("bool", SimpleImputer(strategy="most_frequent"), boolean))
         if onehot:
-            transformers.append(("onehot", Pipeline([
-                ("impute", SimpleImputer(strategy="constant", fill_value="__missing__")),
-                ("encode", OneHotEncoder(handle_unknown="infrequent_if_exist",
-                                         max_categories=MAX_ONEHOT, sparse_output=False,
-                                         dtype=np.float32)),
-            ]), onehot))
+            transformers.append(
+                (
+                    "onehot",
+                    Pipeline(
+                        [
+                            (
+                                "impute",
+                                SimpleImputer(strategy="constant", fill_value="__missing__"),
+                            ),
+                            (
+                                "encode",
+                                OneHotEncoder(
+                                    handle_unknown="infrequent_if_exist",
+                                    max_categories=MAX_ONEHOT,
+                                    sparse_output=False,
+                                    dtype=np.float32,
+                                ),
+                            ),
+                        ]
+                    ),
+                    onehot,
+                )
+            )
         if ordinal:
-            transformers.append(("ordinal", Pipeline([
-                ("impute", SimpleImputer(strategy="constant", fill_value="__missing__")),
-                ("encode", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1,
-                                          dtype=np.float64)),
-                ("scale", StandardScaler()),
-            ]), ordinal))
+            transformers.append(
+                (
+                    "ordinal",
+                    Pipeline(
+                        [
+                            (
+                                "impute",
+                                SimpleImputer(strategy="constant", fill_value="__missing__"),
+                            ),
+                            (
+                                "encode",
+                                OrdinalEncoder(
+                                    handle_unknown="use_encoded_value",
+                                    unknown_value=-1,
+                                    dtype=np.float64,
+                                ),
+                            ),
+                            ("scale", StandardScaler()),
+                        ]
+                    ),
+                    ordinal,
+                )
+            )
         if not transformers:
             raise DataError("no usable feature columns (all empty or identifier-like)")
-        self.transformer_ = ColumnTransformer(transformers, remainder="drop",
-                                              sparse_threshold=0.0)
+        self.transformer_ = ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0)
         Xe = self._cast(_expand_datetimes(X, self.datetime_columns_), boolean, onehot + ordinal)
         self._bool, self._cat = boolean, onehot + ordinal
         with warnings.catch_warnings():
@@ -171,9 +217,8 @@ class TabularPreprocessor:
         for c in boolean:
             X[c] = X[c].astype(float)
         for c in categorical:
-            X[c] = X[c].astype(object).where(X[c].notna(), None).map(
-                lambda v: v if v is None else str(v)
-            )
+            col = X[c]
+            X[c] = [None if pd.isna(v) else str(v) for v in col.astype(object)]
         return X
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
@@ -183,8 +228,9 @@ class TabularPreprocessor:
                 f"column(s) {', '.join(repr(m) for m in missing[:5])} missing from the data "
                 "(the model was trained with them)"
             )
-        Xe = self._cast(_expand_datetimes(X[self.columns_], self.datetime_columns_),
-                        self._bool, self._cat)
+        Xe = self._cast(
+            _expand_datetimes(X[self.columns_], self.datetime_columns_), self._bool, self._cat
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=UserWarning)
             out = self.transformer_.transform(Xe)
@@ -226,9 +272,13 @@ class TargetEncoder:
         return values.astype(np.float64) * self.scale_ + self.mean_
 
 
-def split_indices(dataset: Dataset, valid_fraction: float = 0.25, seed: int = 0,
-                  max_train_rows: int | None = None, max_valid_rows: int | None = None,
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def split_indices(
+    dataset: Dataset,
+    valid_fraction: float = 0.25,
+    seed: int = 0,
+    max_train_rows: int | None = None,
+    max_valid_rows: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Row positions of a stratified train/validation split (seeded, deterministic).
 
     Classification is stratified by class; regression by target quintile. Optional caps
@@ -239,10 +289,13 @@ def split_indices(dataset: Dataset, valid_fraction: float = 0.25, seed: int = 0,
     n = dataset.n_rows
     strata = _strata(dataset)
     idx = np.arange(n)
-    train, valid = train_test_split(idx, test_size=valid_fraction, random_state=seed,
-                                    stratify=strata)
-    train, valid = _cap(train, strata, max_train_rows, seed), _cap(valid, strata, max_valid_rows,
-                                                                   seed)
+    train, valid = train_test_split(
+        idx, test_size=valid_fraction, random_state=seed, stratify=strata
+    )
+    train, valid = (
+        _cap(train, strata, max_train_rows, seed),
+        _cap(valid, strata, max_valid_rows, seed),
+    )
     return np.sort(train), np.sort(valid)
 
 
@@ -286,22 +339,37 @@ class PreparedSplit:
         return int(self.X_train.shape[1])
 
 
-def prepare_split(dataset: Dataset, scaling: str = "standard", *, valid_fraction: float = 0.25,
-                  seed: int = 0, max_train_rows: int | None = None,
-                  max_valid_rows: int | None = None,
-                  rows: tuple[np.ndarray, np.ndarray] | None = None) -> PreparedSplit:
+def prepare_split(
+    dataset: Dataset,
+    scaling: str = "standard",
+    *,
+    valid_fraction: float = 0.25,
+    seed: int = 0,
+    max_train_rows: int | None = None,
+    max_valid_rows: int | None = None,
+    rows: tuple[np.ndarray, np.ndarray] | None = None,
+) -> PreparedSplit:
     """Split ``dataset``, fit preprocessing on the training rows, transform both sides."""
-    train, valid = rows if rows is not None else split_indices(
-        dataset, valid_fraction, seed, max_train_rows, max_valid_rows)
+    train, valid = (
+        rows
+        if rows is not None
+        else split_indices(dataset, valid_fraction, seed, max_train_rows, max_valid_rows)
+    )
     X_tr, X_va = dataset.X.iloc[train], dataset.X.iloc[valid]
     y_tr, y_va = dataset.y.iloc[train], dataset.y.iloc[valid]
     pre = TabularPreprocessor(scaling).fit(X_tr)
     tenc = TargetEncoder(dataset.task).fit(y_tr, dataset.classes)
     return PreparedSplit(
-        X_train=pre.transform(X_tr), y_train=tenc.transform(y_tr),
-        X_valid=pre.transform(X_va), y_valid=tenc.transform(y_va),
-        task=dataset.task, n_classes=dataset.n_classes or 0,
-        preprocessor=pre, target_encoder=tenc, train_rows=train, valid_rows=valid,
+        X_train=pre.transform(X_tr),
+        y_train=tenc.transform(y_tr),
+        X_valid=pre.transform(X_va),
+        y_valid=tenc.transform(y_va),
+        task=dataset.task,
+        n_classes=dataset.n_classes or 0,
+        preprocessor=pre,
+        target_encoder=tenc,
+        train_rows=train,
+        valid_rows=valid,
     )
 
 
@@ -312,8 +380,15 @@ class SplitCache:
     every configuration of a search shares the same rows.
     """
 
-    def __init__(self, dataset: Dataset, *, valid_fraction: float = 0.25, seed: int = 0,
-                 max_train_rows: int | None = None, max_valid_rows: int | None = None) -> None:
+    def __init__(
+        self,
+        dataset: Dataset,
+        *,
+        valid_fraction: float = 0.25,
+        seed: int = 0,
+        max_train_rows: int | None = None,
+        max_valid_rows: int | None = None,
+    ) -> None:
         self.dataset = dataset
         self.seed = seed
         self.rows = split_indices(dataset, valid_fraction, seed, max_train_rows, max_valid_rows)

@@ -10,6 +10,7 @@ features for regression, target moments for classification).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +46,10 @@ VERSION = "1"
 #: Rows used for statistical and information-theoretic features (seeded subsample).
 MAX_ROWS = 5000
 GROUPS: tuple[MetaFeatureGroup, ...] = (
-    SimpleGroup(), StatisticalGroup(), InfoTheoryGroup(), LandmarkingGroup(),
+    SimpleGroup(),
+    StatisticalGroup(),
+    InfoTheoryGroup(),
+    LandmarkingGroup(),
 )
 
 
@@ -87,7 +91,14 @@ def _round(v: float | None) -> float | None:
 
 
 def _categorical_mask(X: pd.DataFrame) -> list[bool]:
-    return [not (pd.api.types.is_numeric_dtype(X[c]) and X[c].dtype != bool) for c in X.columns]
+    """Text, boolean and category columns are categorical; numbers and datetimes are numeric."""
+    return [
+        not (
+            (pd.api.types.is_numeric_dtype(X[c]) and X[c].dtype != bool)
+            or pd.api.types.is_datetime64_any_dtype(X[c])
+        )
+        for c in X.columns
+    ]
 
 
 def extract(dataset: Dataset, *, seed: int = 0, max_rows: int = MAX_ROWS) -> MetaFeatures:
@@ -97,6 +108,7 @@ def extract(dataset: Dataset, *, seed: int = 0, max_rows: int = MAX_ROWS) -> Met
     if n > max_rows:
         rows = np.sort(np.random.default_rng(seed).choice(n, max_rows, replace=False))
     X = dataset.X.iloc[rows].reset_index(drop=True)
+    mask = _categorical_mask(X)
     X = X.apply(lambda c: c.astype("int64").astype(float) if c.dtype == bool else c)
     if dataset.task == "classification":
         classes = dataset.classes or []
@@ -107,10 +119,12 @@ def extract(dataset: Dataset, *, seed: int = 0, max_rows: int = MAX_ROWS) -> Met
     dt = [c for c in X.columns if pd.api.types.is_datetime64_any_dtype(X[c])]
     for c in dt:
         X[c] = X[c].astype("int64").astype(float)
-    ctx = Context(X, y, dataset.task, n, _categorical_mask(X), seed)
+    ctx = Context(X, y, dataset.task, n, mask, seed)
     values: dict[str, float | None] = {}
     for group in GROUPS:
-        got = group.compute(ctx)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            got = group.compute(ctx)
         for s in group.specs:
             values[s.name] = _round(got[s.name])
     return MetaFeatures(task=dataset.task, version=VERSION, values=values)
@@ -149,6 +163,8 @@ def check_vector(version: Any, values: Any) -> dict[str, float | None]:
             out[name] = None
             continue
         if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(float(v)):
-            raise ConfigError(f"meta-feature {name!r} is {v!r}, but must be a finite number or null")
+            raise ConfigError(
+                f"meta-feature {name!r} is {v!r}, but must be a finite number or null"
+            )
         out[name] = float(v)
     return out

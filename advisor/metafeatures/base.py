@@ -28,8 +28,15 @@ class Context:
     classification, floats for regression). Derived matrices are computed once, lazily.
     """
 
-    def __init__(self, X: pd.DataFrame, y: np.ndarray, task: str, n_rows_total: int,
-                 categorical: list[bool], seed: int) -> None:
+    def __init__(
+        self,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        task: str,
+        n_rows_total: int,
+        categorical: list[bool],
+        seed: int,
+    ) -> None:
         self.X = X
         self.y = y
         self.task = task

@@ -40,29 +40,32 @@ def _specs(group: str, items: list[tuple[str, str]]) -> tuple[Spec, ...]:
 
 class SimpleGroup(MetaFeatureGroup):
     name = "simple"
-    specs = _specs("simple", [
-        ("is_classification", "1 for a classification task, 0 for regression"),
-        ("n_rows", "number of rows with a target value (full data, not the subsample)"),
-        ("log10_n_rows", "log10 of n_rows"),
-        ("n_features", "number of feature columns"),
-        ("log10_n_features", "log10 of n_features"),
-        ("features_to_rows", "n_features / n_rows (pymfe attr_to_inst)"),
-        ("log10_rows_to_features", "log10(n_rows / n_features) (pymfe inst_to_attr, log)"),
-        ("n_numeric", "number of numeric feature columns (pymfe nr_num)"),
-        ("n_categorical", "number of categorical (text, boolean, category) columns (nr_cat)"),
-        ("share_categorical", "n_categorical / n_features"),
-        ("share_missing_cells", "share of feature cells that are missing"),
-        ("share_rows_with_missing", "share of rows with at least one missing feature"),
-        ("n_classes", "number of classes (pymfe nr_class); none for regression"),
-        ("class_entropy", "Shannon entropy of the class distribution in bits (class_ent)"),
-        ("class_balance", "class entropy / log2(n_classes): 1 balanced, near 0 skewed"),
-        ("minority_class_share", "share of rows in the rarest class (min of freq_class)"),
-        ("majority_class_share", "share of rows in the most common class (max of freq_class)"),
-        ("log10_imbalance_ratio", "log10(majority class size / minority class size)"),
-        ("target_skewness", "skewness of a regression target; none for classification"),
-        ("target_kurtosis", "excess kurtosis of a regression target; none for classification"),
-        ("target_distinct_share", "distinct target values / rows, regression only"),
-    ])
+    specs = _specs(
+        "simple",
+        [
+            ("is_classification", "1 for a classification task, 0 for regression"),
+            ("n_rows", "number of rows with a target value (full data, not the subsample)"),
+            ("log10_n_rows", "log10 of n_rows"),
+            ("n_features", "number of feature columns"),
+            ("log10_n_features", "log10 of n_features"),
+            ("features_to_rows", "n_features / n_rows (pymfe attr_to_inst)"),
+            ("log10_rows_to_features", "log10(n_rows / n_features) (pymfe inst_to_attr, log)"),
+            ("n_numeric", "number of numeric feature columns (pymfe nr_num)"),
+            ("n_categorical", "number of categorical (text, boolean, category) columns (nr_cat)"),
+            ("share_categorical", "n_categorical / n_features"),
+            ("share_missing_cells", "share of feature cells that are missing"),
+            ("share_rows_with_missing", "share of rows with at least one missing feature"),
+            ("n_classes", "number of classes (pymfe nr_class); none for regression"),
+            ("class_entropy", "Shannon entropy of the class distribution in bits (class_ent)"),
+            ("class_balance", "class entropy / log2(n_classes): 1 balanced, near 0 skewed"),
+            ("minority_class_share", "share of rows in the rarest class (min of freq_class)"),
+            ("majority_class_share", "share of rows in the most common class (max of freq_class)"),
+            ("log10_imbalance_ratio", "log10(majority class size / minority class size)"),
+            ("target_skewness", "skewness of a regression target; none for classification"),
+            ("target_kurtosis", "excess kurtosis of a regression target; none for classification"),
+            ("target_distinct_share", "distinct target values / rows, regression only"),
+        ],
+    )
 
     def compute(self, ctx: Context) -> dict[str, float | None]:
         n, p = ctx.n_rows_total, int(ctx.X.shape[1])
@@ -87,25 +90,34 @@ class SimpleGroup(MetaFeatureGroup):
             counts = counts[counts > 0]
             k = len(counts)
             ent = _entropy_bits(ctx.y.astype(np.int64))
-            out.update({
-                "n_classes": float(k),
-                "class_entropy": ent,
-                "class_balance": ent / math.log2(k) if k > 1 else 0.0,
-                "minority_class_share": float(counts.min() / counts.sum()),
-                "majority_class_share": float(counts.max() / counts.sum()),
-                "log10_imbalance_ratio": math.log10(counts.max() / counts.min()),
-                "target_skewness": None, "target_kurtosis": None, "target_distinct_share": None,
-            })
+            out.update(
+                {
+                    "n_classes": float(k),
+                    "class_entropy": ent,
+                    "class_balance": ent / math.log2(k) if k > 1 else 0.0,
+                    "minority_class_share": float(counts.min() / counts.sum()),
+                    "majority_class_share": float(counts.max() / counts.sum()),
+                    "log10_imbalance_ratio": math.log10(counts.max() / counts.min()),
+                    "target_skewness": None,
+                    "target_kurtosis": None,
+                    "target_distinct_share": None,
+                }
+            )
         else:
             y = ctx.y.astype(np.float64)
-            out.update({
-                "n_classes": None, "class_entropy": None, "class_balance": None,
-                "minority_class_share": None, "majority_class_share": None,
-                "log10_imbalance_ratio": None,
-                "target_skewness": float(np.nan_to_num(_skew(y[:, None])[0])),
-                "target_kurtosis": float(np.nan_to_num(_kurt(y[:, None])[0])),
-                "target_distinct_share": len(np.unique(y)) / len(y),
-            })
+            out.update(
+                {
+                    "n_classes": None,
+                    "class_entropy": None,
+                    "class_balance": None,
+                    "minority_class_share": None,
+                    "majority_class_share": None,
+                    "log10_imbalance_ratio": None,
+                    "target_skewness": float(np.nan_to_num(_skew(y[:, None])[0])),
+                    "target_kurtosis": float(np.nan_to_num(_kurt(y[:, None])[0])),
+                    "target_distinct_share": len(np.unique(y)) / len(y),
+                }
+            )
         return out
 
 
@@ -125,8 +137,11 @@ def _skew(N: np.ndarray) -> np.ndarray:
         warnings.simplefilter("ignore", RuntimeWarning)
         n, m2, m3, _ = _moments(N)
         g1 = m3 / m2**1.5
-        return np.where(m2 > 1e-12 * np.maximum(1.0, np.nanmax(np.abs(N), axis=0) ** 2),
-                        g1 * ((n - 1) / n) ** 1.5, np.nan)
+        return np.where(
+            m2 > 1e-12 * np.maximum(1.0, np.nanmax(np.abs(N), axis=0) ** 2),
+            g1 * ((n - 1) / n) ** 1.5,
+            np.nan,
+        )
 
 
 def _kurt(N: np.ndarray) -> np.ndarray:
@@ -135,27 +150,36 @@ def _kurt(N: np.ndarray) -> np.ndarray:
         warnings.simplefilter("ignore", RuntimeWarning)
         n, m2, _, m4 = _moments(N)
         g2 = m4 / m2**2
-        return np.where(m2 > 1e-12 * np.maximum(1.0, np.nanmax(np.abs(N), axis=0) ** 2),
-                        g2 * (1 - 1 / n) ** 2 - 3, np.nan)
+        return np.where(
+            m2 > 1e-12 * np.maximum(1.0, np.nanmax(np.abs(N), axis=0) ** 2),
+            g2 * (1 - 1 / n) ** 2 - 3,
+            np.nan,
+        )
 
 
 class StatisticalGroup(MetaFeatureGroup):
     name = "statistical"
-    specs = _specs("statistical", [
-        ("skewness_mean", "mean skewness of numeric columns (pymfe skewness.mean)"),
-        ("skewness_abs_max", "largest absolute skewness of a numeric column"),
-        ("kurtosis_mean", "mean excess kurtosis of numeric columns (pymfe kurtosis.mean)"),
-        ("kurtosis_max", "largest excess kurtosis of a numeric column"),
-        ("cor_abs_mean", "mean absolute Pearson correlation of numeric column pairs (cor.mean)"),
-        ("cor_abs_max", "largest absolute correlation of a numeric column pair"),
-        ("pca_components_95", "share of principal components needed for 95% of variance"),
-        ("pca_first_share", "share of variance explained by the first principal component"),
-        ("pca_spectrum_entropy", "normalised entropy of the PCA variance spectrum"),
-        ("outlier_cells_share", "share of numeric cells beyond 1.5 IQR from the quartiles"),
-        ("zero_cells_share", "share of numeric cells that are exactly zero (sparsity)"),
-        ("binary_columns_share", "share of columns with exactly two distinct values"),
-        ("numeric_distinct_share_mean", "mean share of distinct values among numeric columns"),
-    ])
+    specs = _specs(
+        "statistical",
+        [
+            ("skewness_mean", "mean skewness of numeric columns (pymfe skewness.mean)"),
+            ("skewness_abs_max", "largest absolute skewness of a numeric column"),
+            ("kurtosis_mean", "mean excess kurtosis of numeric columns (pymfe kurtosis.mean)"),
+            ("kurtosis_max", "largest excess kurtosis of a numeric column"),
+            (
+                "cor_abs_mean",
+                "mean absolute Pearson correlation of numeric column pairs (cor.mean)",
+            ),
+            ("cor_abs_max", "largest absolute correlation of a numeric column pair"),
+            ("pca_components_95", "share of principal components needed for 95% of variance"),
+            ("pca_first_share", "share of variance explained by the first principal component"),
+            ("pca_spectrum_entropy", "normalised entropy of the PCA variance spectrum"),
+            ("outlier_cells_share", "share of numeric cells beyond 1.5 IQR from the quartiles"),
+            ("zero_cells_share", "share of numeric cells that are exactly zero (sparsity)"),
+            ("binary_columns_share", "share of columns with exactly two distinct values"),
+            ("numeric_distinct_share_mean", "mean share of distinct values among numeric columns"),
+        ],
+    )
 
     def compute(self, ctx: Context) -> dict[str, float | None]:
         N = ctx.numeric
@@ -179,16 +203,25 @@ class StatisticalGroup(MetaFeatureGroup):
             q1, q3 = np.nanpercentile(N, [25, 75], axis=0)
             iqr = q3 - q1
             with np.errstate(invalid="ignore"):
-                outl = (N < q1 - 1.5 * iqr) | (N > q3 + 1.5 * iqr)
+                outl = (q1 - 1.5 * iqr > N) | (q3 + 1.5 * iqr < N)
             out["outlier_cells_share"] = float(outl.mean())
             out["zero_cells_share"] = float((N == 0).mean())
-            distinct = [len(np.unique(col[~np.isnan(col)])) / max(1, np.sum(~np.isnan(col)))
-                        for col in N.T]
+            distinct = [
+                len(np.unique(col[~np.isnan(col)])) / max(1, np.sum(~np.isnan(col))) for col in N.T
+            ]
             out["numeric_distinct_share_mean"] = float(np.mean(distinct))
         else:
-            for k in ("skewness_mean", "skewness_abs_max", "kurtosis_mean", "kurtosis_max",
-                      "cor_abs_mean", "cor_abs_max", "outlier_cells_share", "zero_cells_share",
-                      "numeric_distinct_share_mean"):
+            for k in (
+                "skewness_mean",
+                "skewness_abs_max",
+                "kurtosis_mean",
+                "kurtosis_max",
+                "cor_abs_mean",
+                "cor_abs_max",
+                "outlier_cells_share",
+                "zero_cells_share",
+                "numeric_distinct_share_mean",
+            ):
                 out[k] = 0.0
         E = ctx.encoded
         if E.shape[1] >= 1 and E.shape[0] >= 2:
@@ -224,8 +257,11 @@ def _discretise(N: np.ndarray) -> np.ndarray:
     for j in range(N.shape[1]):
         col = N[:, j]
         ok = ~np.isnan(col)
-        edges = np.unique(np.quantile(col[ok], np.linspace(0, 1, _N_BINS + 1)[1:-1])) if ok.any() \
+        edges = (
+            np.unique(np.quantile(col[ok], np.linspace(0, 1, _N_BINS + 1)[1:-1]))
+            if ok.any()
             else np.empty(0)
+        )
         codes = np.searchsorted(edges, np.where(ok, col, 0.0), side="right")
         out[:, j] = np.where(ok, codes, len(edges) + 1)
     return out
@@ -241,19 +277,31 @@ def _mutual_info_bits(a: np.ndarray, b: np.ndarray) -> float:
 
 class InfoTheoryGroup(MetaFeatureGroup):
     name = "info_theory"
-    specs = _specs("info_theory", [
-        ("attr_entropy_mean", "mean entropy of (binned) columns, normalised by log2 of levels"),
-        ("target_entropy", "entropy of the class (or binned regression target) in bits"),
-        ("mutual_info_mean", "mean mutual information (bits) between a column and the target"),
-        ("mutual_info_max", "largest mutual information between a column and the target"),
-        ("mutual_info_norm_mean", "mean mutual information divided by the target entropy"),
-        ("equivalent_n_attributes", "log10(1 + target entropy / mean MI), pymfe eq_num_attr on log"),
-        ("noise_signal_ratio", "log10(1 + (mean column entropy - mean MI) / mean MI), ns_ratio"),
-    ])
+    specs = _specs(
+        "info_theory",
+        [
+            ("attr_entropy_mean", "mean entropy of (binned) columns, normalised by log2 of levels"),
+            ("target_entropy", "entropy of the class (or binned regression target) in bits"),
+            ("mutual_info_mean", "mean mutual information (bits) between a column and the target"),
+            ("mutual_info_max", "largest mutual information between a column and the target"),
+            ("mutual_info_norm_mean", "mean mutual information divided by the target entropy"),
+            (
+                "equivalent_n_attributes",
+                "log10(1 + target entropy / mean MI), pymfe eq_num_attr on log",
+            ),
+            (
+                "noise_signal_ratio",
+                "log10(1 + (mean column entropy - mean MI) / mean MI), ns_ratio",
+            ),
+        ],
+    )
 
     def compute(self, ctx: Context) -> dict[str, float | None]:
-        D = np.hstack([_discretise(ctx.numeric), ctx.codes]) if ctx.X.shape[1] else np.empty(
-            (len(ctx.X), 0), dtype=np.int64)
+        D = (
+            np.hstack([_discretise(ctx.numeric), ctx.codes])
+            if ctx.X.shape[1]
+            else np.empty((len(ctx.X), 0), dtype=np.int64)
+        )
         t = ctx.target_bins
         h_t = _entropy_bits(t)
         ents, norm_ents, mis = [], [], []
@@ -274,7 +322,8 @@ class InfoTheoryGroup(MetaFeatureGroup):
             "mutual_info_norm_mean": mi_mean / h_t if h_t > 0 else 0.0,
             "equivalent_n_attributes": math.log10(1 + h_t / mi_mean) if mi_mean > 0 else 6.0,
             "noise_signal_ratio": math.log10(1 + max(0.0, ent_mean - mi_mean) / mi_mean)
-            if mi_mean > 0 else 6.0,
+            if mi_mean > 0
+            else 6.0,
         }
 
 
@@ -287,15 +336,18 @@ class LandmarkingGroup(MetaFeatureGroup):
 
     name = "landmarking"
     max_rows = 1000
-    specs = _specs("landmarking", [
-        ("lm_stump", "skill of a depth-1 decision tree (pymfe best_node), 3-fold CV"),
-        ("lm_tree3", "skill of a depth-3 decision tree, 3-fold CV"),
-        ("lm_naive_bayes", "skill of Gaussian naive Bayes (classification only), 3-fold CV"),
-        ("lm_1nn", "skill of 1-nearest-neighbour on standardised data (one_nn), 3-fold CV"),
-        ("lm_linear", "skill of logistic regression / ridge regression, 3-fold CV"),
-        ("lm_nonlinearity", "best of lm_tree3 and lm_1nn minus lm_linear"),
-        ("lm_best", "best landmark skill"),
-    ])
+    specs = _specs(
+        "landmarking",
+        [
+            ("lm_stump", "skill of a depth-1 decision tree (pymfe best_node), 3-fold CV"),
+            ("lm_tree3", "skill of a depth-3 decision tree, 3-fold CV"),
+            ("lm_naive_bayes", "skill of Gaussian naive Bayes (classification only), 3-fold CV"),
+            ("lm_1nn", "skill of 1-nearest-neighbour on standardised data (one_nn), 3-fold CV"),
+            ("lm_linear", "skill of logistic regression / ridge regression, 3-fold CV"),
+            ("lm_nonlinearity", "best of lm_tree3 and lm_1nn minus lm_linear"),
+            ("lm_best", "best landmark skill"),
+        ],
+    )
 
     def compute(self, ctx: Context) -> dict[str, float | None]:
         X = ctx.encoded
@@ -309,8 +361,11 @@ class LandmarkingGroup(MetaFeatureGroup):
             y = y.astype(np.int64)
             counts = np.bincount(y)
             n_splits = int(max(2, min(3, counts[counts > 0].min())))
-            folds = StratifiedKFold(n_splits, shuffle=True, random_state=ctx.seed) \
-                if counts[counts > 0].min() >= 2 else KFold(3, shuffle=True, random_state=ctx.seed)
+            folds = (
+                StratifiedKFold(n_splits, shuffle=True, random_state=ctx.seed)
+                if counts[counts > 0].min() >= 2
+                else KFold(3, shuffle=True, random_state=ctx.seed)
+            )
             models = {
                 "lm_stump": DecisionTreeClassifier(max_depth=1, random_state=0),
                 "lm_tree3": DecisionTreeClassifier(max_depth=3, random_state=0),

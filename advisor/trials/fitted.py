@@ -29,9 +29,14 @@ class FittedModel:
     Saved with :meth:`save` as one file (a pickle; load only files you trust).
     """
 
-    def __init__(self, module: torch.nn.Module, split: PreparedSplit, config: Mapping[str, Any],
-                 result: TrialResult | None = None, feature_columns: list[str] | None = None,
-                 ) -> None:
+    def __init__(
+        self,
+        module: torch.nn.Module,
+        split: PreparedSplit,
+        config: Mapping[str, Any],
+        result: TrialResult | None = None,
+        feature_columns: list[str] | None = None,
+    ) -> None:
         self.module = module.to("cpu").eval()
         self.preprocessor = split.preprocessor
         self.target_encoder = split.target_encoder
@@ -67,8 +72,9 @@ class FittedModel:
         if self.task == "classification":
             y = self.target_encoder.transform(dataset.y)
             return classification_metrics(y, out)
-        return regression_metrics(dataset.y.to_numpy(dtype=np.float64),
-                                  self.target_encoder.inverse(out))
+        return regression_metrics(
+            dataset.y.to_numpy(dtype=np.float64), self.target_encoder.inverse(out)
+        )
 
     # -- persistence ----------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
@@ -120,13 +126,27 @@ class FittedModel:
         return obj
 
 
-def fit_model(data: SplitCache | PreparedSplit, config: Mapping[str, Any], *, epochs: int = 20,
-              seed: int = 0, device: str = "auto", time_limit: float | None = None,
-              objective: str | None = None) -> tuple[TrialResult, FittedModel | None]:
+def fit_model(
+    data: SplitCache | PreparedSplit,
+    config: Mapping[str, Any],
+    *,
+    epochs: int = 20,
+    seed: int = 0,
+    device: str = "auto",
+    time_limit: float | None = None,
+    objective: str | None = None,
+) -> tuple[TrialResult, FittedModel | None]:
     """Train like :func:`run_trial` and also return the trained model (``None`` if it failed)."""
     resolve_device(device)
-    result, module, split = train(data, config, epochs=epochs, seed=seed, device=device,
-                                  time_limit=time_limit, objective=objective)
+    result, module, split = train(
+        data,
+        config,
+        epochs=epochs,
+        seed=seed,
+        device=device,
+        time_limit=time_limit,
+        objective=objective,
+    )
     if module is None:
         return result, None
     return result, FittedModel(module, split, result.config, result)

@@ -11,7 +11,10 @@ from torch import nn
 __all__ = ["build_mlp", "build_optimizer", "lr_factor"]
 
 _ACTIVATIONS: dict[str, type[nn.Module]] = {
-    "relu": nn.ReLU, "gelu": nn.GELU, "silu": nn.SiLU, "tanh": nn.Tanh,
+    "relu": nn.ReLU,
+    "gelu": nn.GELU,
+    "silu": nn.SiLU,
+    "tanh": nn.Tanh,
 }
 
 
@@ -36,11 +39,15 @@ def build_mlp(n_inputs: int, n_outputs: int, config: Mapping[str, Any]) -> nn.Se
 
 def build_optimizer(model: nn.Module, config: Mapping[str, Any]) -> torch.optim.Optimizer:
     """AdamW (``momentum`` is beta1) or SGD with Nesterov momentum."""
-    lr, wd, mom = float(config["learning_rate"]), float(config["weight_decay"]), float(
-        config["momentum"])
+    lr, wd, mom = (
+        float(config["learning_rate"]),
+        float(config["weight_decay"]),
+        float(config["momentum"]),
+    )
     if config["optimizer"] == "sgd":
-        return torch.optim.SGD(model.parameters(), lr=lr, momentum=mom, nesterov=True,
-                               weight_decay=wd)
+        return torch.optim.SGD(
+            model.parameters(), lr=lr, momentum=mom, nesterov=True, weight_decay=wd
+        )
     return torch.optim.AdamW(model.parameters(), lr=lr, betas=(mom, 0.999), weight_decay=wd)
 
 

@@ -15,7 +15,7 @@ import platform
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -115,7 +115,7 @@ def _predict(model: nn.Module, X: torch.Tensor, task: str) -> np.ndarray:
     outs = []
     with torch.no_grad():
         for i in range(0, X.shape[0], _EVAL_CHUNK):
-            out = model(X[i:i + _EVAL_CHUNK])
+            out = model(X[i : i + _EVAL_CHUNK])
             if task == "classification":
                 out = torch.softmax(out.float(), dim=1)
             else:
@@ -124,8 +124,11 @@ def _predict(model: nn.Module, X: torch.Tensor, task: str) -> np.ndarray:
     return torch.cat(outs).cpu().numpy().astype(np.float64)
 
 
-def _evaluate(model: nn.Module, X: torch.Tensor, split: PreparedSplit,
-              ) -> tuple[dict[str, float], float | None]:
+def _evaluate(
+    model: nn.Module,
+    X: torch.Tensor,
+    split: PreparedSplit,
+) -> tuple[dict[str, float], float | None]:
     out = _predict(model, X, split.task)
     if not np.all(np.isfinite(out)):
         return {}, None
@@ -146,11 +149,19 @@ def _batches(n: int, batch_size: int) -> list[tuple[int, int]]:
     return spans
 
 
-def train(data: SplitCache | PreparedSplit, config: Mapping[str, Any], *, epochs: int = 20,
-          seed: int = 0, device: str = "auto", time_limit: float | None = None,
-          on_epoch: EpochCallback | None = None, objective: str | None = None,
-          max_epochs: int | None = None, space: SearchSpace = MLP_SPACE,
-          ) -> tuple[TrialResult, nn.Module | None, PreparedSplit]:
+def train(
+    data: SplitCache | PreparedSplit,
+    config: Mapping[str, Any],
+    *,
+    epochs: int = 20,
+    seed: int = 0,
+    device: str = "auto",
+    time_limit: float | None = None,
+    on_epoch: EpochCallback | None = None,
+    objective: str | None = None,
+    max_epochs: int | None = None,
+    space: SearchSpace = MLP_SPACE,
+) -> tuple[TrialResult, nn.Module | None, PreparedSplit]:
     """Train one configuration; return the result, the final model (if any) and the split."""
     cfg = space.validate(config)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or not 1 <= epochs <= MAX_EPOCHS:
@@ -173,7 +184,7 @@ def train(data: SplitCache | PreparedSplit, config: Mapping[str, Any], *, epochs
         X_va = torch.from_numpy(split.X_valid).to(dev)
         if split.task == "classification":
             y_tr = torch.from_numpy(split.y_train).to(dev)
-            n_out, loss_fn = split.n_classes, nn.CrossEntropyLoss()
+            n_out, loss_fn = split.n_classes, cast(nn.Module, nn.CrossEntropyLoss())
         else:
             y_tr = torch.from_numpy(split.y_train).to(dev).unsqueeze(1)
             n_out, loss_fn = 1, nn.MSELoss()
@@ -195,7 +206,7 @@ def train(data: SplitCache | PreparedSplit, config: Mapping[str, Any], *, epochs
                 loss = loss_fn(model(Xp[a:b]), yp[a:b])
                 losses[s] = loss.detach()
                 if (s + 1) % check_every == 0 or s == len(spans) - 1:
-                    window = losses[checked: s + 1]
+                    window = losses[checked : s + 1]
                     if not bool(torch.isfinite(window).all().item()):
                         bad_step = checked + int((~torch.isfinite(window)).nonzero()[0].item())
                         break
@@ -224,38 +235,64 @@ def train(data: SplitCache | PreparedSplit, config: Mapping[str, Any], *, epochs
             if on_epoch is not None and on_epoch(epoch, value):
                 status = "pruned"
                 break
-            if time_limit is not None and time.perf_counter() - t0 > time_limit and \
-                    epoch < epochs:
+            if time_limit is not None and time.perf_counter() - t0 > time_limit and epoch < epochs:
                 status = "timeout"
                 message = f"time limit of {time_limit:g} s reached after epoch {epoch}"
                 break
     except (RuntimeError, ValueError, MemoryError, IndexError) as exc:
         status = "failed"
-        message = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ''}"
+        text = str(exc).strip()
+        message = f"{type(exc).__name__}: {text.splitlines()[0][:300] if text else ''}"
         model = None
     score = curve[-1].objective if curve and status in ("complete", "pruned", "timeout") else None
     if status in ("diverged", "failed"):
         metrics = {}
     result = TrialResult(
-        config=cfg, task=split.task, objective=obj, status=status, score=score,
-        epochs=len(curve), max_epochs=epochs, seed=seed, learning_curve=tuple(curve),
-        metrics=dict(metrics) if curve else {}, runtime_s=time.perf_counter() - t0,
-        device=str(dev), n_train=int(split.X_train.shape[0]), n_valid=int(split.X_valid.shape[0]),
+        config=cfg,
+        task=split.task,
+        objective=obj,
+        status=status,
+        score=score,
+        epochs=len(curve),
+        max_epochs=epochs,
+        seed=seed,
+        learning_curve=tuple(curve),
+        metrics=dict(metrics) if curve else {},
+        runtime_s=time.perf_counter() - t0,
+        device=str(dev),
+        n_train=int(split.X_train.shape[0]),
+        n_valid=int(split.X_valid.shape[0]),
         message=message,
     )
     return result, (model if status in ("complete", "pruned", "timeout") else None), split
 
 
-def run_trial(data: SplitCache | PreparedSplit, config: Mapping[str, Any], *, epochs: int = 20,
-              seed: int = 0, device: str = "auto", time_limit: float | None = None,
-              on_epoch: EpochCallback | None = None, objective: str | None = None,
-              max_epochs: int | None = None) -> TrialResult:
+def run_trial(
+    data: SplitCache | PreparedSplit,
+    config: Mapping[str, Any],
+    *,
+    epochs: int = 20,
+    seed: int = 0,
+    device: str = "auto",
+    time_limit: float | None = None,
+    on_epoch: EpochCallback | None = None,
+    objective: str | None = None,
+    max_epochs: int | None = None,
+) -> TrialResult:
     """Train ``config`` for ``epochs`` on ``data`` and return its :class:`TrialResult`.
 
     ``max_epochs`` is the planned horizon of the learning-rate schedule (defaults to
     ``epochs``), so a trial stopped early by a pruner follows the same curve as a full one.
     """
-    result, _, _ = train(data, config, epochs=epochs, seed=seed, device=device,
-                         time_limit=time_limit, on_epoch=on_epoch, objective=objective,
-                         max_epochs=max_epochs)
+    result, _, _ = train(
+        data,
+        config,
+        epochs=epochs,
+        seed=seed,
+        device=device,
+        time_limit=time_limit,
+        on_epoch=on_epoch,
+        objective=objective,
+        max_epochs=max_epochs,
+    )
     return result
