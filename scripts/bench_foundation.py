@@ -30,8 +30,9 @@ from advisor.trials.model import build_mlp, build_optimizer
 def synthetic(n: int, p: int, seed: int = 0):
     from sklearn.datasets import make_classification
 
-    X, y = make_classification(n_samples=n, n_features=p, n_informative=min(p, 10),
-                               n_classes=3, random_state=seed)
+    X, y = make_classification(
+        n_samples=n, n_features=p, n_informative=min(p, 10), n_classes=3, random_state=seed
+    )
     return X, y
 
 
@@ -87,8 +88,11 @@ def dataloader_loop(split, cfg: dict, epochs: int, seed: int) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--pymfe-100k", action="store_true",
-                    help="also time pymfe on 100k x 100 (takes many minutes)")
+    ap.add_argument(
+        "--pymfe-100k",
+        action="store_true",
+        help="also time pymfe on 100k x 100 (takes many minutes)",
+    )
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--trials", type=int, default=8, help="trials per throughput measurement")
     args = ap.parse_args()
@@ -104,8 +108,10 @@ def main() -> None:
         if n <= 10_000 or args.pymfe_100k:
             same = time_pymfe(X, y, same_groups)
             default = time_pymfe(X, y, "default")
-            line += (f" | pymfe same groups: {same:7.2f} s ({same / ours:5.1f}x)"
-                     f" | pymfe default groups: {default:7.2f} s ({default / ours:5.1f}x)")
+            line += (
+                f" | pymfe same groups: {same:7.2f} s ({same / ours:5.1f}x)"
+                f" | pymfe default groups: {default:7.2f} s ({default / ours:5.1f}x)"
+            )
         else:
             line += " | pymfe: skipped (use --pymfe-100k)"
         print(line)

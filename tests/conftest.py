@@ -92,3 +92,36 @@ def mixed_frame() -> pd.DataFrame:
     )
     df["label"] = np.where(df["num"] + (df["color"] == "red") > 0.3, "yes", "no")
     return df
+
+
+def _pg_available() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_URL.replace("postgresql+psycopg", "postgresql"), connect_timeout=3):
+            return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def kb_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """A fresh, empty knowledge-base URL on each backend (a new schema on PostgreSQL)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kb.sqlite'}"
+        return
+    if not _pg_available():
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
+    import psycopg
+
+    from tests.kb_helpers import unique_schema
+
+    schema = unique_schema()
+    raw = PG_URL.replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(raw, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(raw, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -1,0 +1,3 @@
+"""Integrations with other tools (Optuna first)."""
+
+__all__: list[str] = []

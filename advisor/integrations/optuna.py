@@ -1,0 +1,133 @@
+"""Optuna integration: finished studies become knowledge-base trials.
+
+(Warm-starting a user's study and a sampler come with the search.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from typing import Any
+
+from advisor.errors import ConfigError, MissingDependencyError
+from advisor.spaces import SearchSpace
+
+__all__ = ["load_study", "redact_url", "study_to_records"]
+
+_STATUS = {"COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed"}
+
+
+def _optuna() -> Any:
+    try:
+        import optuna
+    except ImportError:  # pragma: no cover - optuna is a core dependency
+        raise MissingDependencyError("this needs optuna: pip install optuna") from None
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password (``user:***@host``)."""
+    return re.sub(r"(//[^:/@]+):[^@/]*@", r"\1:***@", url)
+
+
+def load_study(storage: str, study_name: str) -> Any:
+    """Open an existing Optuna study; a missing storage or study is a :class:`ConfigError`."""
+    optuna = _optuna()
+    try:
+        names = [s.study_name for s in optuna.study.get_all_study_summaries(storage)]
+    except Exception as exc:
+        raise ConfigError(
+            f"cannot open Optuna storage {storage!r}: {str(exc).splitlines()[0][:200]}"
+        ) from None
+    if study_name not in names:
+        raise ConfigError(
+            f"study {study_name!r} not found in {storage!r}; studies: "
+            f"{', '.join(names) or '(none)'}"
+        )
+    return optuna.load_study(study_name=study_name, storage=storage)
+
+
+def study_to_records(
+    study: Any,
+    dataset: dict[str, Any],
+    space: SearchSpace,
+    *,
+    objective: str,
+    storage_id: str,
+    param_map: dict[str, str] | None = None,
+    contributor: str | None = None,
+) -> list[dict[str, Any]]:
+    """One trial record per finished trial of ``study`` (complete, pruned or failed).
+
+    Parameter names are mapped with ``param_map`` (study name -> space name), missing ones are
+    completed from the space's default; intermediate values become the learning curve (one
+    point per reported step, step = epoch). A minimised study must name a ``neg_*`` objective
+    (its values are negated so that higher is better).
+    """
+    optuna = _optuna()
+    minimize = study.direction == optuna.study.StudyDirection.MINIMIZE
+    if minimize and not objective.startswith("neg_"):
+        raise ConfigError(
+            f"study {study.study_name!r} minimises its value; name the objective as a negated "
+            f"metric with --objective neg_<metric> (got {objective!r})"
+        )
+    sign = -1.0 if minimize else 1.0
+    mapping = param_map or {}
+    records: list[dict[str, Any]] = []
+    finished = [t for t in study.get_trials(deepcopy=False) if t.state.name in _STATUS]
+    max_step = max((max(t.intermediate_values, default=0) for t in finished), default=0)
+    for t in finished:
+        params = {mapping.get(k, k): v for k, v in t.params.items()}
+        try:
+            config = space.validate(params, complete=True)
+        except ConfigError as exc:
+            raise ConfigError(f"trial {t.number} of study {study.study_name!r}: {exc}") from None
+        status = _STATUS[t.state.name]
+        curve = []
+        for step in sorted(t.intermediate_values):
+            v = t.intermediate_values[step]
+            if step < 1 or v is None or not math.isfinite(v):
+                continue
+            curve.append({"epoch": int(step), "objective": sign * float(v)})
+        if status == "complete":
+            if t.value is None or not math.isfinite(t.value):
+                status, score = "diverged", None
+            else:
+                score = sign * float(t.value)
+        elif status == "pruned":
+            score = curve[-1]["objective"] if curve else None
+        else:
+            score = None
+        epochs = curve[-1]["epoch"] if curve else 0
+        runtime = (
+            (t.datetime_complete - t.datetime_start).total_seconds()
+            if t.datetime_complete and t.datetime_start
+            else 0.0
+        )
+        ident = hashlib.sha256(f"{storage_id}\x1f{study.study_name}\x1f{t.number}".encode())
+        rec: dict[str, Any] = {
+            "trial_id": f"optuna-{ident.hexdigest()[:24]}-{t.number}",
+            "dataset": dataset,
+            "space": space.name,
+            "space_version": space.version,
+            "config": config,
+            "seed": 0,
+            "epochs": epochs,
+            "max_epochs": max(max_step, epochs, 1),
+            "learning_curve": curve,
+            "metrics": {},
+            "objective": objective,
+            "score": score,
+            "status": status,
+            "runtime_s": max(0.0, runtime),
+            "hardware": "optuna-import",
+            "contributor": contributor,
+        }
+        if t.datetime_start:
+            rec["created_at"] = t.datetime_start.isoformat()
+        if space.name != "mlp":
+            rec["space_definition"] = space.to_dict()
+        records.append({k: v for k, v in rec.items() if v is not None or k == "score"})
+    return records

@@ -1,0 +1,20 @@
+"""The knowledge base: datasets keyed by meta-features, and the trials run on them.
+
+SQLite is the embedded default (created on first use in the user's data directory, or at the
+URL in ``--kb`` / ``$ADVISOR_KB_URL``); PostgreSQL serves a team. Contributors send trial
+records in the JSON Lines log format (``knowledge_base/README.md``): meta-features, never data.
+"""
+
+from knowledge_base.records import FORMAT, FORMAT_VERSION, LIMITS, iter_jsonl
+from knowledge_base.store import ENV_URL, ContributionReport, KnowledgeBase, default_url
+
+__all__ = [
+    "ENV_URL",
+    "FORMAT",
+    "FORMAT_VERSION",
+    "LIMITS",
+    "ContributionReport",
+    "KnowledgeBase",
+    "default_url",
+    "iter_jsonl",
+]
