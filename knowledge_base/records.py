@@ -28,6 +28,7 @@ __all__ = [
     "FORMAT_VERSION",
     "LIMITS",
     "STATUSES",
+    "SYNTHETIC_PREFIX",
     "NormalizedRecord",
     "content_hash",
     "iter_jsonl",
@@ -35,6 +36,8 @@ __all__ = [
     "validate_records",
 ]
 
+#: Groups of generated datasets start with this prefix; every other group counts as real.
+SYNTHETIC_PREFIX = "synthetic:"
 FORMAT = "tuning-advisor-trial"
 FORMAT_VERSION = 1
 STATUSES = ("complete", "pruned", "failed", "diverged", "timeout")

@@ -20,16 +20,19 @@ from knowledge_base import schema
 from knowledge_base.records import (
     FORMAT,
     FORMAT_VERSION,
+    SYNTHETIC_PREFIX,
     NormalizedRecord,
     default_space_resolver,
     validate_records,
 )
 from knowledge_base.stores import MAX_ATTEMPTS, Store, open_store, with_retries
 
-__all__ = ["ENV_URL", "ContributionReport", "KnowledgeBase", "default_url"]
+__all__ = ["ENV_URL", "SEED_FILE", "ContributionReport", "KnowledgeBase", "default_url"]
 
 ENV_URL = "ADVISOR_KB_URL"
 _KNOWN_REVISIONS = ("0001", "0002")
+#: The seed trials shipped with the package (built by scripts/build_knowledge_base.py).
+SEED_FILE = Path(__file__).parent / "seed" / "trials.parquet"
 _IN_CHUNK = 500
 
 
@@ -97,15 +100,32 @@ class KnowledgeBase:
     raises :class:`SchemaVersionError` until :meth:`upgrade` (``advisor kb upgrade``) runs.
     """
 
-    def __init__(self, url: str | None = None, *, create: bool = True) -> None:
+    def __init__(
+        self, url: str | None = None, *, create: bool = True, seed: bool | None = None
+    ) -> None:
         self.url = url or default_url()
         self.store: Store = open_store(self.url)
         self._space_cache: dict[tuple[str, int], SearchSpace] = {}
+        # the default store (no URL given) starts from the shipped seed; a named one empty
+        self._seed_on_create = (url is None) if seed is None else seed
         try:
             self._check_schema(create)
         except Exception:
             self.store.dispose()
             raise
+
+    # -- seed ---------------------------------------------------------------------------------
+    def load_seed(self, path: str | Path | None = None) -> ContributionReport:
+        """Contribute the shipped seed trials (``knowledge_base/seed/trials.parquet``).
+
+        Idempotent: trials already present are reported as duplicates.
+        """
+        from knowledge_base.logfiles import read_records
+
+        p = Path(path) if path is not None else SEED_FILE
+        if not p.is_file():
+            raise KnowledgeBaseError(f"no seed data at {p}")
+        return self.contribute(list(read_records(p)))
 
     # -- schema -------------------------------------------------------------------------------
     @property
@@ -135,6 +155,8 @@ class KnowledgeBase:
                     if not create:
                         raise KnowledgeBaseError(f"{self.display_url} has no knowledge base")
                     self._migrate("head")
+                    if self._seed_on_create and SEED_FILE.is_file():
+                        self.load_seed()
                     return
         except KnowledgeBaseError:
             raise
@@ -579,10 +601,30 @@ class KnowledgeBase:
                 .select_from(s.outerjoin(t, t.c.space_id == s.c.id))
                 .group_by(s.c.name, s.c.version)
             ):
-                by_space[f"{name}@{version}"] = {"trials": nt, "datasets": nd, "configs": nc}
+                per_config = (
+                    conn.execute(
+                        select(func.count(func.distinct(t.c.dataset_id)))
+                        .select_from(t.join(s, t.c.space_id == s.c.id))
+                        .where(s.c.name == name, s.c.version == version)
+                        .group_by(t.c.config_hash)
+                    )
+                    .scalars()
+                    .all()
+                )
+                by_space[f"{name}@{version}"] = {
+                    "trials": nt,
+                    "datasets": nd,
+                    "configs": nc,
+                    "configs_on_every_dataset": sum(1 for c in per_config if c == nd and nd),
+                }
             by_status: dict[str, int] = dict(
                 conn.execute(select(t.c.status, func.count()).group_by(t.c.status)).all()
             )
+            groups = conn.execute(select(d.c.dataset_group, d.c.fingerprint, d.c.task)).all()
+        real = [
+            (g or fp, task) for g, fp, task in groups if not (g or "").startswith(SYNTHETIC_PREFIX)
+        ]
+        synthetic = [(g, task) for g, _, task in groups if (g or "").startswith(SYNTHETIC_PREFIX)]
         return {
             "url": self.display_url,
             "schema_revision": schema.HEAD_REVISION,
@@ -592,6 +634,13 @@ class KnowledgeBase:
             "by_task": by_task,
             "by_space": by_space,
             "by_status": by_status,
+            "real": {
+                "datasets": len(real),
+                "groups": len({g for g, _ in real}),
+                "classification_datasets": sum(1 for _, t in real if t == "classification"),
+                "regression_datasets": sum(1 for _, t in real if t == "regression"),
+            },
+            "synthetic": {"datasets": len(synthetic), "groups": len({g for g, _ in synthetic})},
         }
 
     def export_records(self, space: str | None = None) -> Iterator[dict[str, Any]]:

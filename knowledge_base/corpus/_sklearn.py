@@ -69,7 +69,7 @@ def entries() -> list[CorpusEntry]:
     source = f"scikit-learn {installed_version('scikit-learn')}"
     return [
         CorpusEntry(
-            name=f"sklearn/{s.name}",
+            name=f"sklearn:{s.name}",
             source=source,
             group=s.group,
             task=s.task,

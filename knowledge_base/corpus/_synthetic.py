@@ -117,7 +117,7 @@ _SPECS: tuple[_Spec, ...] = (
 def entries() -> list[CorpusEntry]:
     out = []
     for s in _SPECS:
-        name = f"synthetic/{s.name}"
+        name = f"synthetic:{s.name}"
         out.append(
             CorpusEntry(
                 name=name,

@@ -1,0 +1,209 @@
+"""Build the seed knowledge base: the shared design evaluated on every corpus dataset.
+
+Resumable (skips trials already in the store; an empty store first loads what
+``knowledge_base/seed/`` already holds), parallel over worker processes, deterministic, writes
+through the knowledge-base API after every finished job, and shows a progress bar with an ETA.
+``--export`` writes ``knowledge_base/seed/trials.parquet`` and ``manifest.json``.
+
+    .venv/bin/python scripts/build_knowledge_base.py --workers 2 [--export] [--only NAME ...]
+    .venv/bin/python scripts/build_knowledge_base.py --export-only
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import sys
+import time
+import zlib
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SEED_DIR = REPO / "knowledge_base" / "seed"
+DEFAULT_STORE = f"sqlite:///{REPO / 'runs' / 'seed_build.sqlite'}"
+
+
+def plan(
+    names: list[str], design, configs, done: set[str], fingerprints: dict[str, str], chunk: int
+):
+    from advisor.seedbuild import Job, noise_datasets, trial_id
+
+    jobs = []
+    noise = set(noise_datasets(names, design))
+    order = sorted(names, key=lambda n: zlib.crc32(("order" + n).encode()))
+    for name in order:
+        items = [(i, 0) for i in range(len(configs))]
+        if name in noise:
+            items += [(i, s) for s in design.noise_seeds for i in range(design.noise_configs)]
+        fp = fingerprints.get(name)
+        if fp is not None:
+            items = [
+                (i, s) for i, s in items if trial_id(fp, configs[i], s, design.epochs) not in done
+            ]
+        for k in range(0, len(items), chunk):
+            jobs.append(Job(name, tuple(items[k : k + chunk])))
+    return jobs
+
+
+def fingerprints_of(kb) -> dict[str, str]:
+    df = kb.datasets()
+    return {n: fp for n, fp in zip(df["name"], df["fingerprint"], strict=True) if n}
+
+
+def export(kb, design, configs, started: float | None) -> None:
+    import numpy as np
+    import sklearn
+    import torch
+
+    from advisor import __version__
+    from advisor.metafeatures import VERSION
+    from knowledge_base.corpus import ROW_CAP
+    from knowledge_base.logfiles import write_parquet
+
+    SEED_DIR.mkdir(parents=True, exist_ok=True)
+    n = write_parquet(kb.export_records("mlp"), SEED_DIR / "trials.parquet.tmp")
+    (SEED_DIR / "trials.parquet.tmp").replace(SEED_DIR / "trials.parquet")
+    stats = kb.stats()
+    manifest = {
+        "format": "tuning-advisor-seed",
+        "built_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "trials": n,
+        "design": design.to_dict(),
+        "n_configs": len(configs),
+        "row_cap": ROW_CAP,
+        "meta_features_version": VERSION,
+        "versions": {
+            "advisor": __version__,
+            "torch": torch.__version__,
+            "scikit-learn": sklearn.__version__,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+        },
+        "hardware": f"{platform.machine()}, 1 torch thread per worker",
+        "stats": {
+            k: stats[k]
+            for k in ("datasets", "groups", "trials", "by_task", "by_status", "real", "by_space")
+        },
+        "build_wall_s": round(time.time() - started, 1) if started else None,
+    }
+    (SEED_DIR / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    print(f"exported {n} trials to {SEED_DIR}", file=sys.stderr)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--kb", default=DEFAULT_STORE, help="work store (default: runs/)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--chunk", type=int, default=12, help="trials per job")
+    ap.add_argument("--only", nargs="*", help="only these corpus entries")
+    ap.add_argument(
+        "--export",
+        action="store_true",
+        help="export to knowledge_base/seed/ at the end (and every --export-every jobs)",
+    )
+    ap.add_argument("--export-every", type=int, default=200)
+    ap.add_argument("--export-only", action="store_true")
+    ap.add_argument(
+        "--no-resume-from-seed",
+        action="store_true",
+        help="do not load knowledge_base/seed/ into an empty work store",
+    )
+    args = ap.parse_args()
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from advisor.errors import AdvisorError
+    from advisor.seedbuild import Design, design_configs, run_jobs
+    from knowledge_base import KnowledgeBase
+    from knowledge_base.corpus import corpus
+    from knowledge_base.logfiles import read_records
+
+    design = Design()
+    configs = design_configs(design)
+    (REPO / "runs").mkdir(exist_ok=True)
+    kb = KnowledgeBase(args.kb)
+    if args.export_only:
+        export(kb, design, configs, None)
+        return
+    seed_file = SEED_DIR / "trials.parquet"
+    if kb.stats()["trials"] == 0 and seed_file.exists() and not args.no_resume_from_seed:
+        rep = kb.contribute(list(read_records(seed_file)))
+        print(f"resumed from {seed_file}: {rep.added} trials", file=sys.stderr)
+    names = [e.name for e in corpus()]
+    if args.only:
+        unknown = sorted(set(args.only) - set(names))
+        if unknown:
+            sys.exit(f"error: unknown corpus entries: {', '.join(unknown)}")
+        names = [n for n in names if n in set(args.only)]
+    done = set(kb.trials("mlp", expand_config=False)["trial_id"]) if kb.stats()["trials"] else set()
+    jobs = plan(names, design, configs, done, fingerprints_of(kb), args.chunk)
+    total = sum(len(j.items) for j in jobs)
+    print(
+        f"{len(names)} datasets x {len(configs)} configs (+ seed noise): {total} trials to run"
+        f", {len(done)} already in {kb.display_url}",
+        file=sys.stderr,
+    )
+    started = time.time()
+    failures = 0
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with (
+        Progress(*columns, refresh_per_second=1) as progress,
+        ProcessPoolExecutor(args.workers) as pool,
+    ):
+        task = progress.add_task("trials", total=total)
+        futures = {pool.submit(run_jobs, job, design, configs): job for job in jobs}
+        finished_jobs = 0
+        for fut in as_completed(futures):
+            job = futures[fut]
+            try:
+                records = fut.result()
+            except Exception as exc:  # a dataset that cannot load: report, keep going
+                failures += 1
+                progress.console.print(f"job {job.dataset} failed: {exc}")
+                progress.advance(task, len(job.items))
+                continue
+            try:
+                kb.contribute(records)
+            except AdvisorError as exc:  # report and keep going; the job reruns next time
+                failures += 1
+                progress.console.print(f"job {job.dataset} not stored: {str(exc)[:300]}")
+                progress.advance(task, len(job.items))
+                continue
+            progress.advance(task, len(records))
+            finished_jobs += 1
+            if not sys.stderr.isatty() and finished_jobs % 20 == 0:
+                done_n = progress.tasks[0].completed
+                rate = done_n / max(1e-9, time.time() - started)
+                eta = (total - done_n) / rate if rate else float("nan")
+                print(
+                    f"{done_n:.0f}/{total} trials, {time.time() - started:.0f} s elapsed, "
+                    f"ETA {eta / 60:.0f} min",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            if args.export and finished_jobs % args.export_every == 0:
+                export(kb, design, configs, started)
+    if args.export:
+        export(kb, design, configs, started)
+    print(f"done in {time.time() - started:.0f} s; {failures} failed job(s)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
