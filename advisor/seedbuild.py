@@ -92,12 +92,10 @@ def run_jobs(
     job: Job, design: Design, configs: list[dict[str, Any]], device: str = "cpu"
 ) -> list[dict[str, Any]]:
     """Run one job in this process; return its trial records."""
-    import torch
+    from advisor.trials import hardware_description, run_trial, set_threads
 
-    from advisor.trials import hardware_description, run_trial
-
-    torch.set_num_threads(1)
-    ds, cache, info = _load(job.dataset, design)
+    set_threads(1)
+    _, cache, info = _load(job.dataset, design)
     out = []
     for index, seed in job.items:
         cfg = configs[index]

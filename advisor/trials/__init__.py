@@ -10,6 +10,7 @@ from advisor.trials.runner import (
     hardware_description,
     resolve_device,
     run_trial,
+    set_threads,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "hardware_description",
     "resolve_device",
     "run_trial",
+    "set_threads",
 ]

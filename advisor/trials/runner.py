@@ -41,6 +41,7 @@ __all__ = [
     "hardware_description",
     "resolve_device",
     "run_trial",
+    "set_threads",
     "train",
 ]
 
@@ -101,6 +102,11 @@ def resolve_device(device: str = "auto") -> torch.device:
     if dev.type not in ("cpu", "cuda"):
         raise ConfigError(f"device is {device!r}, but must be auto, cpu, cuda or cuda:N")
     return dev
+
+
+def set_threads(n: int) -> None:
+    """Torch threads of this process (1 per worker process when trials run in parallel)."""
+    torch.set_num_threads(max(1, int(n)))
 
 
 def hardware_description(device: torch.device | None = None) -> str:
