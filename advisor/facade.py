@@ -5,7 +5,8 @@ The CLI, the service and the integrations call this class, not the layers below 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,13 +14,20 @@ import numpy as np
 import pandas as pd
 
 from advisor.data import Dataset, SplitCache, load_dataset
-from advisor.errors import ConfigError
+from advisor.errors import ConfigError, RankerError
+from advisor.metafeatures import VERSION as META_VERSION
 from advisor.metafeatures import MetaFeatures, extract
 from advisor.spaces import MLP_SPACE, SearchSpace, get_space
 
 if TYPE_CHECKING:
+    from advisor.ranker import PerformanceTable
+    from advisor.ranker.artifact import RankerArtifact
+    from advisor.suggest import Advice
     from advisor.trials import FittedModel, TrialResult
     from knowledge_base import ContributionReport, KnowledgeBase
+
+#: Ranker artifacts trained on the shipped seed (used while the knowledge base matches it).
+SHIPPED_RANKERS = Path(__file__).resolve().parents[1] / "knowledge_base" / "seed"
 
 __all__ = ["Advisor"]
 
@@ -36,6 +44,7 @@ class Advisor:
     def __init__(self, kb: str | KnowledgeBase | None = None, *, device: str = "auto") -> None:
         self._kb_arg = kb
         self._kb: KnowledgeBase | None = None
+        self._rankers: dict[str, RankerArtifact] = {}
         self.device = device
 
     # -- knowledge base ---------------------------------------------------------------------------
@@ -168,3 +177,94 @@ class Advisor:
             contributor=contributor,
         )
         return self.kb.contribute(records)
+
+    # -- ranker and suggestions -----------------------------------------------------------------
+    def performance_table(self, space: str = "mlp") -> PerformanceTable:
+        """The knowledge base's trials of ``space`` as a performance table."""
+        from advisor.ranker import performance_table
+
+        trials = self.kb.trials(space, with_curves=True)
+        if trials.empty:
+            raise RankerError(f"the knowledge base has no trials of space {space!r}")
+        return performance_table(trials, self.space(space))
+
+    def _artifact_path(self, space: str) -> Path:
+        import hashlib
+
+        from platformdirs import user_data_dir
+
+        key = hashlib.sha256(self.kb.url.encode()).hexdigest()[:12]
+        root = Path(os.environ.get("ADVISOR_HOME") or user_data_dir("tuning-advisor"))
+        return root / "rankers" / key / f"ranker-{space}.json"
+
+    def ranker(
+        self,
+        space: str = "mlp",
+        *,
+        refit: bool = False,
+        progress: Callable[[str], None] | None = None,
+    ) -> RankerArtifact:
+        """The trained ranker of ``space``: cached, reloaded, or retrained when stale.
+
+        An artifact is current when it was trained on exactly the knowledge base's trials of
+        the space (same digest) and the current meta-feature version; the shipped artifact of
+        the seed is used when it matches.
+        """
+        from advisor.ranker.artifact import RankerArtifact, train_artifact
+
+        cached = self._rankers.get(space)
+        snap = self.kb.snapshot(space)
+        if cached is not None and not refit and cached.is_current(snap):
+            return cached
+        path = self._artifact_path(space)
+        if not refit:
+            for candidate in (path, SHIPPED_RANKERS / f"ranker-{space}.json"):
+                if candidate.is_file():
+                    try:
+                        art = RankerArtifact.load(candidate)
+                    except RankerError:
+                        continue
+                    if art.is_current(snap):
+                        self._rankers[space] = art
+                        return art
+        if progress:
+            progress(f"training the ranker on {snap['trials']} trials of space {space!r}")
+        art = train_artifact(self.performance_table(space), snap, progress=progress)
+        art.save(path)
+        self._rankers[space] = art
+        return art
+
+    def suggest(
+        self,
+        data: DataArg | Dataset | None = None,
+        y: Any = None,
+        *,
+        target: str | None = None,
+        meta_features: Mapping[str, Any] | None = None,
+        task: str = "auto",
+        k: int = 5,
+        space: str = "mlp",
+        n_candidates: int = 2000,
+        seed: int = 0,
+    ) -> Advice:
+        """Ranked, diverse starting configurations for a dataset.
+
+        Give the data (``suggest(X, y)`` or ``suggest("data.csv", target="y")``), or only its
+        meta-features and task (``suggest(meta_features=..., task=...)``) if it cannot be shared.
+        """
+        from advisor.metafeatures import check_vector
+        from advisor.suggest import suggest as _suggest
+
+        if meta_features is None:
+            if data is None:
+                raise ConfigError("give the data (X, y or a file with target) or meta_features")
+            mf = self.meta_features(data, target, y=y, task=task)
+            values, resolved = dict(mf.values), mf.task
+        else:
+            if task not in ("classification", "regression"):
+                raise ConfigError(
+                    f"with meta_features, task must be classification or regression, got {task!r}"
+                )
+            values, resolved = check_vector(META_VERSION, dict(meta_features)), task
+        art = self.ranker(space)
+        return _suggest(art, values, resolved, k=k, n_candidates=n_candidates, seed=seed)

@@ -522,6 +522,21 @@ class KnowledgeBase:
         )
         return frame.join(mf, on="dataset_id")
 
+    def snapshot(self, space: str = "mlp") -> dict[str, Any]:
+        """What identifies the knowledge base's trials of ``space``: count and digest."""
+        import hashlib
+
+        t, s = schema.trials, schema.spaces
+        space_ids = select(s.c.id).where(s.c.name == space).scalar_subquery()
+        with self.store.read() as conn:
+            ids = (
+                conn.execute(select(t.c.trial_id).where(t.c.space_id.in_(space_ids)))
+                .scalars()
+                .all()
+            )
+        digest = hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()[:20]
+        return {"space": space, "trials": len(ids), "digest": digest}
+
     def datasets(self) -> pd.DataFrame:
         """One row per dataset: name, source, group, task, rows, features, classes, trials."""
         t, d = schema.trials, schema.datasets

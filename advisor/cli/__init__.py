@@ -6,6 +6,7 @@ import typer
 
 from advisor._version import __version__
 from advisor.cli import data_cmds
+from advisor.cli.advice_cmds import ranker_app, suggest
 from advisor.cli.kb_cmds import kb_app
 
 __all__ = ["app", "main"]
@@ -37,6 +38,8 @@ def _root(
 app.command("meta-features")(data_cmds.meta_features)
 app.command("evaluate")(data_cmds.evaluate)
 app.add_typer(kb_app, name="kb")
+app.command("suggest")(suggest)
+app.add_typer(ranker_app, name="ranker")
 
 
 def main() -> None:

@@ -1,0 +1,211 @@
+"""``advisor suggest`` and ``advisor ranker fit|evaluate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from advisor.cli._common import console, emit_json, err_console, user_errors
+from advisor.cli.kb_cmds import KbOpt
+
+__all__ = ["ranker_app", "suggest"]
+
+ranker_app = typer.Typer(help="The LightGBM ranker: fit it, evaluate it.", no_args_is_help=True)
+
+
+def _say(msg: str) -> None:
+    err_console.print(f"[dim]{msg}[/]")
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
+
+
+def suggest(
+    data: Annotated[
+        Path | None, typer.Argument(help="CSV (optionally .gz) or Parquet file")
+    ] = None,
+    target: Annotated[str | None, typer.Option("--target", "-t", help="target column")] = None,
+    k: Annotated[int, typer.Option("-k", "--k", min=1, max=50, help="suggestions")] = 5,
+    task: Annotated[str, typer.Option(help="auto, classification or regression")] = "auto",
+    meta_features: Annotated[
+        Path | None,
+        typer.Option(
+            "--meta-features", help="JSON of `advisor meta-features --json` instead of data"
+        ),
+    ] = None,
+    space: Annotated[str, typer.Option(help="search space")] = "mlp",
+    kb: KbOpt = None,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            envvar="ADVISOR_SERVER", help="ask an advisor service instead (key: $ADVISOR_API_KEY)"
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Ranked, diverse starting configurations for DATA, with predictions and evidence."""
+    import json
+
+    from advisor.cli._common import fail
+
+    if data is None and meta_features is None:
+        fail("give DATA with --target, or --meta-features FILE")
+    if data is not None and target is None:
+        fail("--target is required with DATA")
+    with user_errors():
+        mf_payload = None
+        if meta_features is not None:
+            try:
+                mf_payload = json.loads(meta_features.read_text())
+            except (OSError, ValueError) as exc:
+                fail(f"--meta-features {meta_features}: {exc}")
+            if not isinstance(mf_payload, dict) or "meta_features" not in mf_payload:
+                fail("--meta-features must be the JSON of `advisor meta-features --json`")
+        if server:
+            from advisor.client import AdvisorClient
+
+            client = AdvisorClient(server)
+            if mf_payload is not None:
+                out = client.suggest(
+                    meta_features=mf_payload["meta_features"],
+                    task=mf_payload.get("task", task),
+                    k=k,
+                    space=space,
+                )
+            else:
+                assert data is not None and target is not None
+                out = client.suggest_file(data, target=target, task=task, k=k, space=space)
+        else:
+            from advisor.facade import Advisor
+
+            adv = Advisor(kb)
+            adv.ranker(space, progress=_say)
+            if mf_payload is not None:
+                advice = adv.suggest(
+                    meta_features=mf_payload["meta_features"],
+                    task=mf_payload.get("task", task),
+                    k=k,
+                    space=space,
+                )
+            else:
+                advice = adv.suggest(data, target=target, task=task, k=k, space=space)
+            adv.close()
+            out = advice.to_dict()
+    if as_json:
+        emit_json(out)
+        return
+    _print_advice(out)
+
+
+def _print_advice(out: dict[str, Any]) -> None:
+    console.print(
+        f"task: {out['task']}; objective: {out['objective']}; distance to the "
+        f"knowledge base {out['distance_to_knowledge_base']:.3f} "
+        f"(threshold {out['ood_threshold']:.3f})",
+        highlight=False,
+    )
+    if out["out_of_distribution"]:
+        console.print(
+            "[yellow]this dataset is unlike the knowledge base: showing robust "
+            "configurations instead of ranked ones[/]"
+        )
+    table = Table(title="suggestions", show_lines=True)
+    for c in ("#", "configuration", "score", "predicted (80% interval)", "nearest datasets"):
+        table.add_column(c)
+    for s in out["suggestions"]:
+        cfg = "\n".join(f"{k}={_fmt(v)}" for k, v in s["config"].items())
+        near = "\n".join(
+            f"{n['name']} (d={n['distance']:.3f}"
+            + (f", {n['objective']:.3f}" if n["objective"] is not None else "")
+            + ")"
+            for n in s["neighbors"]
+        )
+        table.add_row(
+            str(s["rank"]),
+            cfg,
+            f"{s['score']:.3f}",
+            f"{s['predicted']:.3f}\n[{s['interval'][0]:.3f}, {s['interval'][1]:.3f}]",
+            near,
+        )
+    console.print(table)
+
+
+@ranker_app.command("fit")
+def fit(
+    kb: KbOpt = None,
+    space: Annotated[str, typer.Option(help="search space")] = "mlp",
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Train the ranker on the knowledge base (hyperparameters by grouped CV) and save it."""
+    with user_errors():
+        from advisor.facade import Advisor
+
+        adv = Advisor(kb)
+        art = adv.ranker(space, refit=True, progress=_say)
+        path = adv._artifact_path(space)
+        adv.close()
+    out = {
+        "path": str(path),
+        "space": space,
+        "kb_snapshot": art.snapshot,
+        "datasets": len(art.fs.fingerprints),
+        "configs": len(art.fs.config_hashes),
+        "params": art.params,
+        "ood_threshold": art.ood_threshold,
+    }
+    if as_json:
+        emit_json(out)
+    else:
+        console.print(
+            f"ranker of space {space!r} trained on {out['datasets']} datasets and "
+            f"{out['configs']} configurations; saved to {path}",
+            highlight=False,
+        )
+
+
+@ranker_app.command("evaluate")
+def evaluate(
+    kb: KbOpt = None,
+    space: Annotated[str, typer.Option(help="search space")] = "mlp",
+    fixed: Annotated[
+        bool, typer.Option("--fixed-params", help="skip the nested hyperparameter search (faster)")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Leave-one-group-out evaluation of the ranker against the baselines."""
+    from rich.progress import Progress
+
+    with user_errors():
+        from advisor.facade import Advisor
+        from advisor.ranker.evaluate import evaluate as run
+
+        adv = Advisor(kb)
+        table = adv.performance_table(space)
+        adv.close()
+        with Progress(console=err_console, transient=True) as bar:
+            task = bar.add_task("held-out groups", total=table.datasets["group"].nunique())
+            result = run(
+                table, nested=not fixed, progress=lambda i, n: bar.update(task, completed=i)
+            )
+    out = result.to_dict()
+    if as_json:
+        emit_json(out)
+        return
+    console.print(
+        f"leave-one-group-out over {out['datasets']} datasets in {out['groups']} groups",
+        highlight=False,
+    )
+    for scope, metrics in [("all", out["metrics"]), *out["by_task"].items()]:
+        t = Table(title=scope)
+        t.add_column("method")
+        for m in metrics:
+            t.add_column(m)
+        for method in result.methods:
+            t.add_row(method, *(f"{metrics[m][method]:.4f}" for m in metrics))
+        console.print(t)

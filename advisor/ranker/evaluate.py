@@ -1,0 +1,227 @@
+"""Offline evaluation, leave-one-group-out (HPO-B style).
+
+For each held-out group, every method is fitted on the other groups only and orders the
+configurations evaluated on each held-out dataset. Truth is the dataset's performance table
+(seed-averaged, smoothed, floored values). Metrics per dataset, then averaged:
+
+* ``regret@k`` = (best − best of the first k) / (best − worst);
+* ``ndcg@5`` with the normalized score as gain;
+* ``avg_rank`` = the method's rank among all methods by regret@1 (1 = best, ties shared).
+
+Methods: ``ranker`` (the LambdaMART ranker), ``default`` (``default`` first, then random order;
+expected value), ``random`` (expected value, exact), ``portfolio`` (average rank on the training
+datasets, no meta-features), ``knn`` (auto-sklearn style: the best configuration of each
+nearest training dataset by scaled L1 distance, then the portfolio), ``regressor`` (a
+pointwise LightGBM regressor on the ranker's features).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from advisor.ranker.features import FeatureSpace
+from advisor.ranker.fit import fit_ranker, ranker_params, training_rows
+from advisor.ranker.table import PerformanceTable
+from advisor.spaces import config_hash, named_config
+
+__all__ = ["METHODS", "EvaluationResult", "evaluate"]
+
+METHODS = ("ranker", "default", "random", "portfolio", "knn", "regressor")
+KS = (1, 3, 5)
+
+
+def _comb(n: int, k: int) -> float:
+    return float(math.comb(n, k)) if 0 <= k <= n else 0.0
+
+
+def _expected_best_random(values_desc: np.ndarray, k: int) -> float:
+    """E[max of a uniformly random k-subset] of values sorted in descending order."""
+    n = len(values_desc)
+    k = min(k, n)
+    total = _comb(n, k)
+    probs = np.array([_comb(n - i - 1, k - 1) / total for i in range(n)])
+    return float(np.dot(probs, values_desc))
+
+
+def _dcg(gains: np.ndarray) -> float:
+    return float(np.sum(gains / np.log2(np.arange(2, len(gains) + 2))))
+
+
+@dataclass
+class EvaluationResult:
+    """Per-dataset metrics of every method, and their means."""
+
+    per_dataset: pd.DataFrame
+    methods: tuple[str, ...]
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def metrics(self, frame: pd.DataFrame | None = None) -> dict[str, dict[str, float]]:
+        f = self.per_dataset if frame is None else frame
+        out: dict[str, dict[str, float]] = {}
+        for col in [*(f"regret@{k}" for k in KS), "ndcg@5", "avg_rank"]:
+            out[col] = {m: float(f[f["method"] == m][col].mean()) for m in self.methods}
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        by_task = {task: self.metrics(g) for task, g in self.per_dataset.groupby("task")}
+        n = self.per_dataset["dataset"].nunique()
+        return {
+            "metrics": self.metrics(),
+            "by_task": by_task,
+            "datasets": n,
+            "groups": self.per_dataset["group"].nunique(),
+            "params": self.params,
+        }
+
+
+def _order_metrics(order_values: np.ndarray, truth_desc: np.ndarray) -> dict[str, float]:
+    best, worst = truth_desc[0], truth_desc[-1]
+    span = best - worst
+    out = {f"regret@{k}": float((best - order_values[:k].max()) / span) for k in KS}
+    out["ndcg@5"] = _dcg(order_values[:5]) / _dcg(truth_desc[:5])
+    return out
+
+
+def _random_metrics(truth_desc: np.ndarray, first: float | None = None) -> dict[str, float]:
+    """Exact expected metrics of a random order (optionally with a fixed first element)."""
+    best, worst = truth_desc[0], truth_desc[-1]
+    span = best - worst
+    out = {}
+    if first is None:
+        for k in KS:
+            out[f"regret@{k}"] = (best - _expected_best_random(truth_desc, k)) / span
+        mean_gain = float(np.mean(truth_desc))
+        out["ndcg@5"] = mean_gain * _dcg(np.ones(5)) / _dcg(truth_desc[:5])
+        return out
+    rest = np.delete(truth_desc, int(np.argmin(np.abs(truth_desc - first))))
+    for k in KS:
+        if k == 1:
+            got = first
+        else:
+            m = min(k - 1, len(rest))
+            total = _comb(len(rest), m)
+            probs = np.array([_comb(len(rest) - i - 1, m - 1) / total for i in range(len(rest))])
+            got = float(np.dot(probs, np.maximum(rest, first)))
+        out[f"regret@{k}"] = (best - got) / span
+    gains = np.concatenate([[first], np.full(4, rest.mean())])
+    out["ndcg@5"] = _dcg(gains) / _dcg(truth_desc[:5])
+    return out
+
+
+def evaluate(
+    table: PerformanceTable,
+    *,
+    methods: tuple[str, ...] = METHODS,
+    params: dict[str, Any] | None = None,
+    nested: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> EvaluationResult:
+    """Leave-one-group-out evaluation of ``methods`` on ``table``.
+
+    With ``nested`` the ranker's hyperparameters are chosen by grouped cross-validation inside
+    every training fold (never on the held-out group); otherwise ``params`` are used as given.
+    """
+    from lightgbm import LGBMRegressor
+
+    default_hash = config_hash(named_config("default")) if table.space.name == "mlp" else None
+    groups = sorted(table.datasets["group"].unique())
+    rows: list[dict[str, Any]] = []
+    for gi, g in enumerate(groups):
+        held = table.datasets.index[table.datasets["group"] == g]
+        train = table.subset(table.datasets.index[table.datasets["group"] != g])
+        fs = FeatureSpace(train)
+        X, norm, sizes = training_rows(fs)
+        chosen = ranker_params(fs, X, norm, sizes) if nested else dict(params or {})
+        ranker = fit_ranker(X, norm, sizes, chosen) if "ranker" in methods else None
+        reg = None
+        if "regressor" in methods:
+            reg = LGBMRegressor(
+                n_estimators=300,
+                learning_rate=0.05,
+                num_leaves=15,
+                min_child_samples=40,
+                subsample=0.8,
+                subsample_freq=1,
+                colsample_bytree=0.8,
+                verbose=-1,
+                n_jobs=1,
+                random_state=0,
+            )
+            reg.fit(X, norm)
+        # portfolio: average rank over training datasets
+        ranks = pd.DataFrame(fs.norm, columns=fs.config_hashes).rank(axis=1, ascending=False)
+        avg_rank = ranks.mean(axis=0)
+        for fp in held:
+            v = table.values[table.values["fingerprint"] == fp]
+            hashes = list(v["config_hash"])
+            truth = v["value"].to_numpy()
+            truth_desc = np.sort(truth)[::-1]
+            if truth_desc[0] == truth_desc[-1]:
+                continue
+            info = table.datasets.loc[fp]
+            mf_row = info[fs.mf_columns].to_numpy(dtype=float)
+            scaled = fs.scale(mf_row[None, :])[0]
+            pmean, pknn, dist = fs.query_priors(scaled)
+            configs = [table.configs[h] for h in hashes]
+            idx = {h: j for j, h in enumerate(fs.config_hashes)}
+            par = fs.parents(configs)
+            cols = [idx.get(h, par[i]) for i, h in enumerate(hashes)]
+            Xq = fs.rows(mf_row, configs, pmean[cols], pknn[cols])
+            base = {"dataset": info["name"], "fingerprint": fp, "group": g, "task": info["task"]}
+            for m in methods:
+                if m == "random":
+                    res = _random_metrics(truth_desc)
+                elif m == "default":
+                    if default_hash not in hashes:
+                        continue
+                    res = _random_metrics(truth_desc, truth[hashes.index(default_hash)])
+                else:
+                    score: Any
+                    if m == "ranker":
+                        assert ranker is not None
+                        score = ranker.predict(Xq)
+                    elif m == "regressor":
+                        assert reg is not None
+                        score = reg.predict(Xq)
+                    elif m == "portfolio":
+                        score = -np.array([avg_rank.get(h, avg_rank.max() + 1) for h in hashes])
+                    elif m == "knn":
+                        score = _knn_scores(fs, dist, hashes, avg_rank)
+                    else:
+                        raise ValueError(f"unknown method {m!r}")
+                    order = np.argsort(-np.asarray(score), kind="stable")
+                    res = _order_metrics(truth[order], truth_desc)
+                rows.append({**base, "method": m, **res})
+        if progress is not None:
+            progress(gi + 1, len(groups))
+    frame = pd.DataFrame(rows)
+    frame["avg_rank"] = frame.groupby("fingerprint")["regret@1"].rank(method="average")
+    return EvaluationResult(frame, tuple(methods), dict(params or {}))
+
+
+def _knn_scores(
+    fs: FeatureSpace, dist: np.ndarray, hashes: list[str], avg_rank: pd.Series
+) -> np.ndarray:
+    """Best configuration of each nearest training dataset first, then the portfolio."""
+    cols = {h: j for j, h in enumerate(fs.config_hashes)}
+    picked: list[str] = []
+    for i in np.argsort(dist, kind="stable"):
+        row = fs.norm[i]
+        cand = [(row[cols[h]], h) for h in hashes if h in cols and not np.isnan(row[cols[h]])]
+        if not cand:
+            continue
+        best = max(cand)[1]
+        if best not in picked:
+            picked.append(best)
+        if len(picked) >= 10:
+            break
+    score = -np.array([avg_rank.get(h, avg_rank.max() + 1) for h in hashes], dtype=float)
+    for r, h in enumerate(picked):
+        score[hashes.index(h)] = 1e6 - r
+    return score

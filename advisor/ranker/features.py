@@ -1,0 +1,167 @@
+"""Ranker features: meta-features, the encoded configuration, and what a portfolio knows.
+
+Besides the dataset's meta-features and the configuration (log10 for log-scaled values,
+categoricals as categories), every row carries two priors computed on *other* datasets:
+
+* ``prior_mean`` – the configuration's mean normalized score on the training datasets
+  (for a training row: leave its own group out);
+* ``prior_knn`` – its mean normalized score on the ``k`` nearest training datasets by scaled L1
+  distance of meta-features (again leaving the row's own group out).
+
+A configuration never evaluated in the knowledge base takes the priors of its nearest evaluated
+configuration (its "parent").
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from advisor.ranker.table import PerformanceTable
+from advisor.spaces import CategoricalParam, SearchSpace
+
+__all__ = ["FeatureSpace", "config_frame"]
+
+PRIORS = ("prior_mean", "prior_knn")
+
+
+def config_frame(space: SearchSpace, configs: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Encoded configurations: ``hp.NAME`` columns (categoricals as pandas categories)."""
+    enc = space.encode(configs)
+    out: dict[str, Any] = {}
+    for j, p in enumerate(space.params):
+        col = enc[:, j]
+        if isinstance(p, CategoricalParam):
+            out[f"hp.{p.name}"] = pd.Categorical.from_codes(
+                col.astype(int).tolist(), categories=pd.Index(list(p.choices))
+            )
+        else:
+            out[f"hp.{p.name}"] = col
+    return pd.DataFrame(out)
+
+
+class FeatureSpace:
+    """Everything needed to turn (dataset, configurations) into ranker rows.
+
+    Fitted on a :class:`PerformanceTable`; holds the meta-feature scaling, the
+    dataset-by-configuration matrix of normalized scores and the configuration encodings.
+    """
+
+    def __init__(self, table: PerformanceTable, k_neighbors: int = 10) -> None:
+        self.space = table.space
+        self.k = k_neighbors
+        self.mf_columns = table.mf_columns
+        ds = table.datasets
+        self.fingerprints = list(ds.index)
+        self.groups = ds["group"].to_numpy()
+        self.tasks = ds["task"].to_numpy()
+        M = ds[self.mf_columns].to_numpy(dtype=float)
+        self.mf_min = np.nanmin(np.where(np.isnan(M), np.inf, M), axis=0)
+        self.mf_max = np.nanmax(np.where(np.isnan(M), -np.inf, M), axis=0)
+        self.mf_min = np.where(np.isfinite(self.mf_min), self.mf_min, 0.0)
+        self.mf_max = np.where(np.isfinite(self.mf_max), self.mf_max, 1.0)
+        self.scaled = self.scale(M)
+        self.config_hashes = sorted(table.configs)
+        self.configs = {h: table.configs[h] for h in self.config_hashes}
+        col = {h: j for j, h in enumerate(self.config_hashes)}
+        row = {fp: i for i, fp in enumerate(self.fingerprints)}
+        self.norm = np.full((len(row), len(col)), np.nan)
+        v = table.values
+        self.norm[[row[f] for f in v["fingerprint"]], [col[h] for h in v["config_hash"]]] = v[
+            "norm"
+        ].to_numpy()
+        self.encoded = self.space.encode([self.configs[h] for h in self.config_hashes])
+        unit = self._unit(self.encoded)
+        self.unit = unit
+
+    # -- meta-features ------------------------------------------------------------------------
+    def scale(self, M: np.ndarray) -> np.ndarray:
+        """Min-max scaling over the knowledge base; missing values become -1 (far away)."""
+        span = np.where(self.mf_max > self.mf_min, self.mf_max - self.mf_min, 1.0)
+        S = np.clip((M - self.mf_min) / span, -0.5, 1.5)
+        return np.where(np.isnan(S), -1.0, S)
+
+    def distances(self, scaled_row: np.ndarray) -> np.ndarray:
+        """Mean absolute difference to every knowledge-base dataset (scaled L1)."""
+        return np.mean(np.abs(self.scaled - scaled_row[None, :]), axis=1)
+
+    # -- priors -------------------------------------------------------------------------------
+    def _priors(self, mask: np.ndarray, dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Priors from the datasets in ``mask`` (per configuration)."""
+        N = self.norm[mask]
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean = np.nanmean(N, axis=0)
+            d = dist[mask]
+            order = np.argsort(d, kind="stable")[: self.k]
+            w = 1.0 / (d[order] + 0.02)
+            K = N[order]
+            knn = np.nansum(K * w[:, None], axis=0) / np.nansum(
+                np.where(np.isnan(K), 0, 1) * w[:, None], axis=0
+            )
+        mean = np.where(np.isnan(mean), 0.5, mean)
+        knn = np.where(np.isnan(knn), mean, knn)
+        return mean, knn
+
+    def training_priors(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Priors of training dataset ``i``, leaving its own group out."""
+        mask = self.groups != self.groups[i]
+        return self._priors(mask, self.distances(self.scaled[i]))
+
+    def query_priors(
+        self,
+        scaled_row: np.ndarray,
+        exclude_group: str | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        dist = self.distances(scaled_row)
+        mask = (
+            np.ones(len(self.fingerprints), dtype=bool)
+            if exclude_group is None
+            else self.groups != exclude_group
+        )
+        mean, knn = self._priors(mask, dist)
+        return mean, knn, dist
+
+    # -- configurations -----------------------------------------------------------------------
+    def _unit(self, encoded: np.ndarray) -> np.ndarray:
+        lo, hi = [], []
+        for p in self.space.params:
+            if isinstance(p, CategoricalParam):
+                lo.append(0.0)
+                hi.append(max(1.0, len(p.choices) - 1.0))
+            else:
+                a, b = (np.log10(p.low), np.log10(p.high)) if p.log else (p.low, p.high)
+                lo.append(float(a))
+                hi.append(float(b))
+        lo_a, hi_a = np.array(lo), np.array(hi)
+        return (encoded - lo_a) / np.where(hi_a > lo_a, hi_a - lo_a, 1.0)
+
+    def parents(self, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """Index of the nearest evaluated configuration of each config (Gower-like)."""
+        u = self._unit(self.space.encode(configs))
+        cat = np.array([isinstance(p, CategoricalParam) for p in self.space.params])
+        d = np.zeros((len(u), len(self.unit)))
+        for j in range(u.shape[1]):
+            diff = u[:, j][:, None] - self.unit[:, j][None, :]
+            d += (diff != 0).astype(float) if cat[j] else np.abs(diff)
+        return np.argmin(d, axis=1)
+
+    # -- rows ---------------------------------------------------------------------------------
+    def rows(
+        self,
+        mf_row: np.ndarray,
+        configs: Sequence[Mapping[str, Any]],
+        prior_mean: np.ndarray,
+        prior_knn: np.ndarray,
+    ) -> pd.DataFrame:
+        """Feature rows for ``configs`` on a dataset with meta-features ``mf_row``."""
+        X = config_frame(self.space, configs)
+        mf = pd.DataFrame(np.repeat(mf_row[None, :], len(configs), axis=0), columns=self.mf_columns)
+        X = pd.concat([mf, X], axis=1)
+        X["prior_mean"] = prior_mean
+        X["prior_knn"] = prior_knn
+        return X

@@ -1,0 +1,84 @@
+"""``AdvisorRanker``: a scikit-learn-style LightGBM LambdaMART ranker over configurations.
+
+One query group per dataset; labels are relevance grades from the within-dataset normalized
+score (``GRADES`` levels, finer at the top, where regret is decided).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["GRADE_EDGES", "AdvisorRanker", "grades"]
+
+#: Normalized-score edges of the relevance grades 0..len(GRADE_EDGES): finer near the top.
+GRADE_EDGES = (0.5, 0.7, 0.8, 0.88, 0.94, 0.97, 0.99)
+
+
+def grades(norm: np.ndarray) -> np.ndarray:
+    """Relevance grade of each normalized score (0 = poor ... 7 = within 1% of the best)."""
+    return np.searchsorted(np.asarray(GRADE_EDGES), norm, side="right").astype(int)
+
+
+class AdvisorRanker(BaseEstimator):
+    """LightGBM ``LGBMRanker`` (``lambdarank``) with the advisor's defaults.
+
+    ``fit(X, norm, group)`` takes normalized scores and turns them into grades; ``predict``
+    returns a score per row (higher = better; comparable within one dataset).
+    """
+
+    def __init__(
+        self,
+        n_estimators: int = 300,
+        learning_rate: float = 0.05,
+        num_leaves: int = 15,
+        min_child_samples: int = 40,
+        colsample_bytree: float = 0.8,
+        subsample: float = 0.8,
+        reg_lambda: float = 1.0,
+        objective: str = "lambdarank",
+        random_state: int = 0,
+    ) -> None:
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.colsample_bytree = colsample_bytree
+        self.subsample = subsample
+        self.reg_lambda = reg_lambda
+        self.objective = objective
+        self.random_state = random_state
+
+    def _model(self) -> Any:
+        from lightgbm import LGBMRanker
+
+        return LGBMRanker(
+            objective=self.objective,
+            n_estimators=self.n_estimators,
+            learning_rate=self.learning_rate,
+            num_leaves=self.num_leaves,
+            min_child_samples=self.min_child_samples,
+            colsample_bytree=self.colsample_bytree,
+            subsample=self.subsample,
+            subsample_freq=1,
+            reg_lambda=self.reg_lambda,
+            random_state=self.random_state,
+            n_jobs=1,
+            verbose=-1,
+            label_gain=[float(2**g - 1) for g in range(len(GRADE_EDGES) + 1)],
+            lambdarank_truncation_level=20,
+        )
+
+    def fit(self, X: pd.DataFrame, norm: np.ndarray, group: np.ndarray) -> AdvisorRanker:
+        self.model_ = self._model()
+        self.model_.fit(X, grades(np.asarray(norm)), group=np.asarray(group))
+        self.feature_names_ = list(X.columns)
+        return self
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self, "model_")
+        return np.asarray(self.model_.predict(X[self.feature_names_]), dtype=float)

@@ -1,0 +1,126 @@
+"""From knowledge-base trials to a performance table: one value per (dataset, configuration).
+
+The value of a trial is a smoothed learning curve: the mean of the validation objective over
+the last ``SMOOTH_EPOCHS`` epochs (the maximum over epochs rewards noise). Values are floored
+at the trivial model's level (``1 / n_classes`` for balanced accuracy, ``0`` for R²): a diverged
+or failed trial gets the floor, a timed-out trial keeps its partial curve when it has at least
+``SMOOTH_EPOCHS`` epochs. Seeds are averaged. Within a dataset the values are also normalized
+to [0, 1] (best = 1), which is what rankings, grades and regrets use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from advisor.spaces import SearchSpace
+
+__all__ = ["SMOOTH_EPOCHS", "PerformanceTable", "floor_for", "performance_table", "smoothed"]
+
+SMOOTH_EPOCHS = 3
+_FLOORED = {"diverged", "failed"}
+
+
+def floor_for(objective: str, n_classes: float | None) -> float | None:
+    """The trivial model's level of an objective (None where unknown)."""
+    if objective == "balanced_accuracy" and n_classes and n_classes == n_classes:
+        return 1.0 / float(n_classes)
+    if objective in ("r2", "roc_auc"):
+        return 0.0 if objective == "r2" else 0.5
+    return None
+
+
+def smoothed(curve: list[Mapping[str, Any]], status: str, score: float | None) -> float:
+    """The mean objective of the last epochs (NaN when the trial says too little)."""
+    if status in _FLOORED:
+        return -np.inf
+    values = [float(p["objective"]) for p in curve if p.get("objective") is not None]
+    if len(values) >= SMOOTH_EPOCHS:
+        return float(np.mean(values[-SMOOTH_EPOCHS:]))
+    if status == "complete" and score is not None:
+        return float(score)
+    return np.nan
+
+
+@dataclass
+class PerformanceTable:
+    """``values``: fingerprint, config_hash, value, norm, n_seeds; ``datasets`` (index
+    fingerprint): name, group, task, objective, n_rows, n_classes and ``mf.*`` columns;
+    ``configs``: config_hash -> configuration."""
+
+    space: SearchSpace
+    values: pd.DataFrame
+    datasets: pd.DataFrame
+    configs: dict[str, dict[str, Any]]
+
+    @property
+    def mf_columns(self) -> list[str]:
+        return [c for c in self.datasets.columns if c.startswith("mf.")]
+
+    def subset(self, fingerprints: list[str] | np.ndarray | pd.Index) -> PerformanceTable:
+        keep = set(fingerprints)
+        v = self.values[self.values["fingerprint"].isin(keep)]
+        return PerformanceTable(
+            self.space,
+            v.reset_index(drop=True),
+            self.datasets.loc[self.datasets.index.isin(keep)],
+            {h: self.configs[h] for h in v["config_hash"].unique()},
+        )
+
+
+def performance_table(trials: pd.DataFrame, space: SearchSpace) -> PerformanceTable:
+    """Build the table from ``KnowledgeBase.trials(space, with_curves=True)``."""
+    if trials.empty:
+        raise ValueError("no trials")
+    df = trials[trials["status"] != "pruned"].copy()
+    # one objective per dataset: the most common one
+    main_obj = df.groupby("fingerprint")["objective"].agg(lambda s: s.value_counts().index[0])
+    df = df[df["objective"].to_numpy() == main_obj.reindex(df["fingerprint"]).to_numpy()]
+    df["value"] = [
+        smoothed(c, s, sc)
+        for c, s, sc in zip(df["learning_curve"], df["status"], df["score"], strict=True)
+    ]
+    floors = {
+        fp: floor_for(obj, nc)
+        for fp, obj, nc in zip(df["fingerprint"], df["objective"], df["n_classes"], strict=True)
+    }
+    df = df[~df["value"].isna()]
+    floor_arr = np.array(
+        [floors[fp] if floors[fp] is not None else np.nan for fp in df["fingerprint"]]
+    )
+    v = df["value"].to_numpy(dtype=float)
+    lowest = (
+        df.assign(_v=np.where(np.isfinite(v), v, np.nan))
+        .groupby("fingerprint")["_v"]
+        .transform("min")
+        .to_numpy()
+    )
+    floor_arr = np.where(np.isnan(floor_arr), lowest, floor_arr)
+    df["value"] = np.maximum(np.where(np.isfinite(v), v, floor_arr), floor_arr)
+    agg = (
+        df.groupby(["fingerprint", "config_hash"], sort=True)
+        .agg(value=("value", "mean"), n_seeds=("value", "size"))
+        .reset_index()
+    )
+    lo = agg.groupby("fingerprint")["value"].transform("min")
+    hi = agg.groupby("fingerprint")["value"].transform("max")
+    span = (hi - lo).to_numpy()
+    agg["norm"] = np.where(span > 0, (agg["value"] - lo) / np.where(span > 0, span, 1.0), 0.5)
+    informative = agg.groupby("fingerprint")["norm"].transform("nunique") > 1
+    agg = agg[informative].reset_index(drop=True)
+    mf_cols = [c for c in trials.columns if c.startswith("mf.")]
+    ds = trials.drop_duplicates("fingerprint").set_index("fingerprint")
+    ds = ds.loc[
+        ds.index.isin(agg["fingerprint"].unique()),
+        ["dataset_name", "dataset_group", "task", "n_rows", "n_classes", *mf_cols],
+    ]
+    ds = ds.rename(columns={"dataset_name": "name", "dataset_group": "group"})
+    ds["group"] = ds["group"].fillna(pd.Series(ds.index, index=ds.index))
+    ds["objective"] = main_obj.reindex(ds.index)
+    configs = dict(zip(trials["config_hash"], trials["config"], strict=True))
+    configs = {h: configs[h] for h in agg["config_hash"].unique()}
+    return PerformanceTable(space, agg, ds.sort_index(), configs)

@@ -1,0 +1,240 @@
+"""The ranker: performance tables, grades, learning from meta-features, artifacts, evaluation."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from advisor.facade import Advisor
+from advisor.ranker import AdvisorRanker, grades, performance_table
+from advisor.ranker.artifact import RankerArtifact
+from advisor.ranker.evaluate import evaluate
+from advisor.spaces import MLP_SPACE, named_config
+from knowledge_base import KnowledgeBase
+from tests.kb_helpers import record
+from tests.ranker_helpers import best_log_lr, records, synthetic_datasets
+
+
+@pytest.fixture(scope="module")
+def synthetic_kb(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('kb') / 'syn.sqlite'}"
+    KnowledgeBase(url).contribute(records())
+    return url
+
+
+@pytest.fixture(scope="module")
+def advisor(synthetic_kb, tmp_path_factory):
+    import os
+
+    os.environ["ADVISOR_HOME"] = str(tmp_path_factory.mktemp("home"))
+    adv = Advisor(synthetic_kb)
+    yield adv
+    adv.close()
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    base = {
+        "dataset_name": "d",
+        "dataset_group": "g",
+        "task": "classification",
+        "n_rows": 100,
+        "n_classes": 4,
+        "objective": "balanced_accuracy",
+        "config": named_config("default"),
+        "mf.n_rows": 100.0,
+    }
+    return pd.DataFrame([{**base, **r} for r in rows])
+
+
+def test_values_are_smoothed_floored_seed_averaged_and_normalized() -> None:
+    curve = [{"epoch": e, "objective": v} for e, v in enumerate([0.5, 0.9, 0.6, 0.7, 0.8], 1)]
+    df = _frame(
+        [
+            {
+                "fingerprint": "a",
+                "config_hash": "c1",
+                "status": "complete",
+                "score": 0.8,
+                "learning_curve": curve,
+                "seed": 0,
+            },
+            {
+                "fingerprint": "a",
+                "config_hash": "c1",
+                "status": "complete",
+                "score": 0.5,
+                "learning_curve": [{"epoch": 1, "objective": 0.5}] * 3,
+                "seed": 1,
+            },
+            {
+                "fingerprint": "a",
+                "config_hash": "c2",
+                "status": "diverged",
+                "score": None,
+                "learning_curve": [],
+                "seed": 0,
+            },
+            {
+                "fingerprint": "a",
+                "config_hash": "c3",
+                "status": "timeout",
+                "score": 0.1,
+                "learning_curve": [{"epoch": 1, "objective": 0.1}],
+                "seed": 0,
+            },  # too short: dropped
+        ]
+    )
+    t = performance_table(df, MLP_SPACE)
+    v = t.values.set_index("config_hash")
+    assert v.loc["c1", "value"] == pytest.approx(((0.6 + 0.7 + 0.8) / 3 + 0.5) / 2)
+    assert v.loc["c1", "n_seeds"] == 2
+    assert v.loc["c2", "value"] == pytest.approx(0.25)  # floor: chance level 1/4
+    assert "c3" not in v.index
+    assert (v.loc["c1", "norm"], v.loc["c2", "norm"]) == (1.0, 0.0)
+
+
+def test_grades_are_finer_near_the_top() -> None:
+    g = grades(np.array([0.0, 0.6, 0.9, 0.95, 0.985, 1.0]))
+    assert list(g) == sorted(g) and g[-1] == 7 and g[0] == 0
+    assert g[-1] - g[-3] >= 2  # 0.95 -> 1.0 spans at least two grades
+
+
+def test_the_ranker_is_a_scikit_learn_estimator() -> None:
+    r = AdvisorRanker(num_leaves=7)
+    assert clone(r).get_params()["num_leaves"] == 7
+    with pytest.raises(NotFittedError):
+        r.predict(pd.DataFrame({"x": [1.0]}))
+
+
+def test_the_ranker_learns_what_depends_on_meta_features(advisor) -> None:
+    """The best learning rate depends on the dataset's size: the ranker must beat the
+    meta-feature-free portfolio on held-out groups."""
+    table = advisor.performance_table()
+    result = evaluate(table, methods=("ranker", "portfolio", "random"), nested=False)
+    m = result.metrics()
+    print({k: {a: round(b, 4) for a, b in v.items()} for k, v in m.items()})
+    assert m["regret@1"]["ranker"] < m["regret@1"]["portfolio"]
+    assert m["regret@1"]["ranker"] < 0.15
+    assert m["regret@3"]["random"] > m["regret@3"]["ranker"]
+
+
+def test_artifact_round_trips_and_is_retrained_when_the_kb_changes(
+    advisor, synthetic_kb, tmp_path
+) -> None:
+    art = advisor.ranker()
+    path = tmp_path / "r.json"
+    art.save(path)
+    again = RankerArtifact.load(path)
+    X = art.fs.rows(
+        np.zeros(len(art.fs.mf_columns)),
+        list(art.fs.configs.values())[:5],
+        np.full(5, 0.5),
+        np.full(5, 0.5),
+    )
+    np.testing.assert_allclose(art.score(X), again.score(X))
+    assert again.snapshot == art.snapshot and again.meta_features_version == "1"
+    assert advisor.ranker() is art  # cached while current
+    kb = KnowledgeBase(synthetic_kb)
+    info = synthetic_datasets()[0][0]
+    kb.contribute([record("extra", dataset=info, config=MLP_SPACE.sample(1, seed=99)[0])])
+    fresh = advisor.ranker()
+    assert fresh is not art and fresh.snapshot["trials"] == art.snapshot["trials"] + 1
+
+
+def test_suggestions_are_diverse_explained_and_follow_the_rule(advisor) -> None:
+    info, rows = synthetic_datasets()[4]
+    advice = advisor.suggest(meta_features=info["meta_features"], task=info["task"], k=5)
+    assert len(advice.suggestions) == 5 and not advice.out_of_distribution
+    top = advice.suggestions[0]
+    assert abs(math.log10(top.config["learning_rate"]) - best_log_lr(rows)) < 1.0
+    for s in advice.suggestions:
+        lo, hi = s.interval
+        assert lo <= s.predicted <= hi
+        assert len(s.neighbors) == 3 and s.neighbors[0].distance <= s.neighbors[-1].distance
+        MLP_SPACE.validate(s.config)
+    units = [advisor.ranker().fs._unit(MLP_SPACE.encode([s.config]))[0] for s in advice.suggestions]
+    for i in range(5):
+        for j in range(i):
+            assert np.abs(units[i] - units[j]).sum() > 0  # no two copies
+    payload = advice.to_dict()
+    json.dumps(payload, allow_nan=False)
+    assert set(payload["suggestions"][0]) >= {
+        "rank",
+        "config",
+        "score",
+        "predicted",
+        "interval",
+        "neighbors",
+    }
+
+
+def test_a_dataset_unlike_the_knowledge_base_falls_back_to_robust_configs(advisor) -> None:
+    info = synthetic_datasets()[0][0]
+    weird = {k: (None if v is None else v * 50 + 7) for k, v in info["meta_features"].items()}
+    advice = advisor.suggest(meta_features=weird, task="classification", k=3)
+    assert advice.out_of_distribution
+    assert advice.distance > advice.ood_threshold
+    assert {s.source for s in advice.suggestions} == {"robust"}
+    robust = advisor.ranker().robust_order[:1]
+    from advisor.spaces import config_hash
+
+    assert config_hash(advice.suggestions[0].config) == robust[0]
+
+
+def test_meta_features_of_the_wrong_length_are_a_user_error(advisor) -> None:
+    from advisor.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="meta-feature"):
+        advisor.suggest(meta_features={"n_rows": 10.0}, task="classification")
+    with pytest.raises(ConfigError, match="task must be"):
+        advisor.suggest(meta_features=synthetic_datasets()[0][0]["meta_features"], task="x")
+
+
+def test_suggest_cli_prints_json_and_a_table(cli, synthetic_kb, tmp_path, monkeypatch) -> None:
+    from sklearn.datasets import make_classification
+
+    monkeypatch.setenv("ADVISOR_HOME", str(tmp_path / "home"))
+    X, y = make_classification(n_samples=300, n_features=6, random_state=99)
+    df = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)]).assign(label=y)
+    df.to_csv(tmp_path / "new.csv", index=False)
+    res = cli(
+        "suggest",
+        tmp_path / "new.csv",
+        "--target",
+        "label",
+        "-k",
+        "3",
+        "--kb",
+        synthetic_kb,
+        "--json",
+    )
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["task"] == "classification" and len(out["suggestions"]) == 3
+    assert set(out) >= {"task", "meta_features", "out_of_distribution", "suggestions"}
+    table = cli("suggest", tmp_path / "new.csv", "--target", "label", "--kb", synthetic_kb)
+    assert table.exit_code == 0 and "suggestions" in table.stdout
+    bad = cli("suggest", tmp_path / "new.csv", "--kb", synthetic_kb)
+    assert bad.exit_code == 2 and "--target is required" in bad.stderr
+
+
+def test_ranker_evaluate_cli_reports_every_method(cli, synthetic_kb) -> None:
+    res = cli("ranker", "evaluate", "--kb", synthetic_kb, "--fixed-params", "--json")
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert set(out["metrics"]) == {"regret@1", "regret@3", "regret@5", "ndcg@5", "avg_rank"}
+    assert set(out["metrics"]["regret@1"]) == {
+        "ranker",
+        "default",
+        "random",
+        "portfolio",
+        "knn",
+        "regressor",
+    }
+    assert set(out["by_task"]) == {"classification", "regression"}
