@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.data import Dataset, SplitCache, load_dataset
-from advisor.errors import ConfigError, RankerError
+from advisor.errors import ConfigError, RankerError, SearchError
 from advisor.metafeatures import VERSION as META_VERSION
 from advisor.metafeatures import MetaFeatures, extract
 from advisor.spaces import MLP_SPACE, SearchSpace, get_space
@@ -22,6 +22,7 @@ from advisor.spaces import MLP_SPACE, SearchSpace, get_space
 if TYPE_CHECKING:
     from advisor.ranker import PerformanceTable
     from advisor.ranker.artifact import RankerArtifact
+    from advisor.search import SearchResult
     from advisor.suggest import Advice
     from advisor.trials import FittedModel, TrialResult
     from knowledge_base import ContributionReport, KnowledgeBase
@@ -268,3 +269,89 @@ class Advisor:
             values, resolved = check_vector(META_VERSION, dict(meta_features)), task
         art = self.ranker(space)
         return _suggest(art, values, resolved, k=k, n_candidates=n_candidates, seed=seed)
+
+    # -- search ---------------------------------------------------------------------------------
+    def search(
+        self,
+        data: DataArg | Dataset,
+        y: Any = None,
+        *,
+        target: str | None = None,
+        task: str = "auto",
+        n_trials: int | None = None,
+        time_budget: float | None = None,
+        strategy: str = "advisor",
+        epochs: int = 20,
+        seed: int = 0,
+        storage: str | None = None,
+        study_name: str | None = None,
+        contribute: bool = True,
+        space: str = "mlp",
+        objective: str | None = None,
+        trial_time_limit: float | None = None,
+        dataset_name: str | None = None,
+        on_progress: Callable[[int, float | None], None] | None = None,
+    ) -> SearchResult:
+        """Tune the ``mlp`` space on ``data`` with short PyTorch trials (an Optuna study).
+
+        ``strategy``: ``advisor`` (warm start + ranker-guided refinement), ``warm`` (the
+        ranker's suggestions alone), ``tpe`` or ``random`` (cold). Every finished trial is
+        written to the knowledge base unless ``contribute=False``.
+        """
+        from advisor.records import dataset_info, trial_record
+        from advisor.search import Prior, run_search
+
+        ds = self.load(data, target, y=y, task=task)
+        sp = self.space(space)
+        if sp.name != "mlp":
+            raise ConfigError("the built-in trial runner trains the mlp space only")
+        mf = extract(ds)
+        prior = Prior(self.ranker(space), mf.values) if strategy in ("advisor", "warm") else None
+        info = dataset_info(ds, mf, name=dataset_name or ds.name)
+        cache = SplitCache(ds, seed=seed)
+
+        def write(result: TrialResult, number: int) -> None:
+            if contribute:
+                self.kb.contribute([trial_record(result, info, contributor="advisor-search")])
+
+        return run_search(
+            cache,
+            sp,
+            strategy=strategy,
+            prior=prior,
+            n_trials=n_trials,
+            time_budget=time_budget,
+            epochs=epochs,
+            seed=seed,
+            storage=storage,
+            study_name=study_name,
+            device=self.device,
+            objective=objective,
+            trial_time_limit=trial_time_limit,
+            on_result=write,
+            on_progress=on_progress,
+        )
+
+    def fit_final(
+        self,
+        data: DataArg | Dataset,
+        config: Mapping[str, Any],
+        *,
+        target: str | None = None,
+        y: Any = None,
+        task: str = "auto",
+        epochs: int = 20,
+        seed: int = 0,
+    ) -> FittedModel:
+        """Train ``config`` on all rows of ``data`` (no validation split) for prediction."""
+        from advisor.data import prepare_split
+        from advisor.trials import FittedModel
+        from advisor.trials.runner import train
+
+        ds = self.load(data, target, y=y, task=task)
+        rows = np.arange(ds.n_rows)
+        split = prepare_split(ds, str(config["feature_scaling"]), rows=(rows, rows))
+        result, module, split = train(split, config, epochs=epochs, seed=seed, device=self.device)
+        if module is None:
+            raise SearchError(f"the final model did not train: {result.status} ({result.message})")
+        return FittedModel(module, split, result.config, result)

@@ -8,6 +8,7 @@ from advisor._version import __version__
 from advisor.cli import data_cmds
 from advisor.cli.advice_cmds import ranker_app, suggest
 from advisor.cli.kb_cmds import kb_app
+from advisor.cli.search_cmds import predict, search
 
 __all__ = ["app", "main"]
 
@@ -40,6 +41,8 @@ app.command("evaluate")(data_cmds.evaluate)
 app.add_typer(kb_app, name="kb")
 app.command("suggest")(suggest)
 app.add_typer(ranker_app, name="ranker")
+app.command("search")(search)
+app.command("predict")(predict)
 
 
 def main() -> None:

@@ -38,8 +38,11 @@ class Store(abc.ABC):
         """``INSERT ... ON CONFLICT (cols) DO NOTHING`` for ``table``."""
 
     @abc.abstractmethod
-    def init_lock(self) -> AbstractContextManager[None]:
-        """Serialise schema creation and upgrades between processes."""
+    def init_lock(self, key: str = "schema") -> AbstractContextManager[None]:
+        """A lock shared by every process using this database (schema creation, study set-up).
+
+        ``key`` names independent locks.
+        """
 
     @abc.abstractmethod
     def is_retryable(self, exc: BaseException) -> bool:

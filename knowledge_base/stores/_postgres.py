@@ -32,7 +32,6 @@ class PostgresStore(Store):
         self.engine = create_engine(
             u, pool_pre_ping=True, pool_size=2, max_overflow=4, connect_args={"options": options}
         )
-        self._lock_key = zlib.crc32(b"tuning-advisor-schema")
 
     @contextmanager
     def write_transaction(self) -> Iterator[Connection]:
@@ -70,14 +69,15 @@ class PostgresStore(Store):
         return inserted
 
     @contextmanager
-    def init_lock(self) -> Iterator[None]:
+    def init_lock(self, key: str = "schema") -> Iterator[None]:
+        lock_key = zlib.crc32(f"tuning-advisor-{key}".encode())
         with self.engine.connect() as conn:
-            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": self._lock_key})
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": lock_key})
             conn.commit()
             try:
                 yield
             finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._lock_key})
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key})
                 conn.commit()
 
     def is_retryable(self, exc: BaseException) -> bool:

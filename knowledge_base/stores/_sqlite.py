@@ -70,11 +70,12 @@ class SQLiteStore(Store):
         return sqlite_insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
 
     @contextmanager
-    def init_lock(self) -> Iterator[None]:
+    def init_lock(self, key: str = "schema") -> Iterator[None]:
         if not self.path or self.path == ":memory:":
             yield
             return
-        lock = Path(os.path.expanduser(self.path) + ".lock")
+        suffix = ".lock" if key == "schema" else f".{key}.lock"
+        lock = Path(os.path.expanduser(self.path) + suffix)
         with lock.open("a") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:

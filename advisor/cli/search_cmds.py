@@ -1,0 +1,177 @@
+"""``advisor search`` and ``advisor predict``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from advisor.cli._common import console, emit_json, err_console, fail, user_errors
+from advisor.cli.kb_cmds import KbOpt
+
+__all__ = ["predict", "search"]
+
+
+def search(
+    data: Annotated[Path, typer.Argument(help="CSV (optionally .gz) or Parquet file")],
+    target: Annotated[str, typer.Option("--target", "-t", help="target column")],
+    n_trials: Annotated[int | None, typer.Option("--n-trials", min=1, help="trial budget")] = None,
+    time_budget: Annotated[
+        float | None, typer.Option("--time-budget", min=1, help="wall-clock budget in seconds")
+    ] = None,
+    strategy: Annotated[
+        str,
+        typer.Option(
+            help="advisor (warm start + refinement), warm (suggestions only), tpe, random"
+        ),
+    ] = "advisor",
+    storage: Annotated[
+        str | None,
+        typer.Option(
+            help="Optuna storage URL (sqlite:///..., postgresql://...) to share the study"
+        ),
+    ] = None,
+    study: Annotated[str | None, typer.Option(help="study name (to join a shared study)")] = None,
+    seed: Annotated[int, typer.Option(help="seed of the split, the samplers and training")] = 0,
+    epochs: Annotated[int, typer.Option(min=1, max=1000, help="full budget of a trial")] = 20,
+    task: Annotated[str, typer.Option(help="auto, classification or regression")] = "auto",
+    save_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--save-model", help="refit the best configuration on all rows and save it here"
+        ),
+    ] = None,
+    no_contribute: Annotated[
+        bool, typer.Option("--no-contribute", help="do not write the trials to the knowledge base")
+    ] = False,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
+    kb: KbOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Tune the mlp space on DATA: warm-started from the advice, refined with short trials."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    if n_trials is None and time_budget is None:
+        fail("give a budget: --n-trials N or --time-budget SECONDS")
+    if study is not None and storage is None:
+        fail("--study needs --storage (a study in memory cannot be shared)")
+    with user_errors():
+        from advisor.facade import Advisor
+
+        adv = Advisor(kb, device=device)
+        if strategy in ("advisor", "warm"):
+            adv.ranker("mlp", progress=lambda m: err_console.print(f"[dim]{m}[/]"))
+        columns = (
+            TextColumn("trials"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("best {task.fields[best]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+        )
+        total = n_trials if n_trials is not None else None
+        started = time.time()
+        with Progress(*columns, console=err_console, transient=as_json) as bar:
+            task_id = bar.add_task("search", total=total, best="-")
+
+            def on_progress(done: int, best: float | None) -> None:
+                best_txt = "-" if best is None else f"{best:.4f}"
+                if total is None and time_budget:
+                    bar.update(
+                        task_id,
+                        completed=min(time.time() - started, time_budget),
+                        total=time_budget,
+                        best=best_txt,
+                    )
+                else:
+                    bar.update(task_id, completed=done, best=best_txt)
+
+            result = adv.search(
+                data,
+                target=target,
+                task=task,
+                n_trials=n_trials,
+                time_budget=time_budget,
+                strategy=strategy,
+                epochs=epochs,
+                seed=seed,
+                storage=storage,
+                study_name=study,
+                contribute=not no_contribute,
+                dataset_name=data.name,
+                on_progress=on_progress,
+            )
+        if save_model is not None:
+            if result.best_config is None:
+                fail("no trial finished; nothing to save")
+            model = adv.fit_final(
+                data, result.best_config, target=target, task=task, epochs=epochs, seed=seed
+            )
+            model.save(save_model)
+        adv.close()
+    out = result.to_dict()
+    if save_model is not None:
+        out["model"] = str(save_model)
+    if as_json:
+        emit_json(out)
+        return
+    table = Table(title=f"{result.strategy}: {result.n_trials} trials")
+    for c in ("#", "status", "epochs", "score", "warm start"):
+        table.add_column(c)
+    for t in out["trials"]:
+        table.add_row(
+            str(t["number"]),
+            t["status"],
+            str(t["epochs"]),
+            "-" if t["score"] is None else f"{t['score']:.4f}",
+            "yes" if t["warm_start"] else "",
+        )
+    console.print(table)
+    if result.best_config is not None:
+        console.print(
+            f"best {result.objective or 'objective'}: {result.best_score:.4f} with "
+            + ", ".join(f"{k}={v}" for k, v in result.best_config.items())
+        )
+    if save_model is not None:
+        console.print(f"model saved to {save_model}")
+
+
+def predict(
+    model: Annotated[Path, typer.Argument(help="a model saved by `advisor search --save-model`")],
+    data: Annotated[Path, typer.Argument(help="CSV or Parquet with the same feature columns")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="CSV to write")] = None,
+    proba: Annotated[bool, typer.Option("--proba", help="also class probabilities")] = False,
+) -> None:
+    """Predict DATA with a saved model; writes CSV to --output or stdout."""
+    import sys
+
+    import pandas as pd
+
+    with user_errors():
+        from advisor.data import read_table
+        from advisor.trials import FittedModel
+
+        m = FittedModel.load(model)
+        frame = read_table(data)
+        X = frame.drop(columns=[c for c in frame.columns if c not in m.feature_columns])
+        out = pd.DataFrame({"prediction": m.predict(X)})
+        if proba and m.task == "classification":
+            p = m.predict_proba(X)
+            for j, c in enumerate(m.classes or []):
+                out[f"proba_{c}"] = p[:, j]
+        if output is None:
+            out.to_csv(sys.stdout, index=False)
+        else:
+            out.to_csv(output, index=False)
+            console.print(f"wrote {len(out)} predictions to {output}")

@@ -1,0 +1,88 @@
+"""The ranker's view of one dataset: a score for any configuration, and ranked candidates."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from advisor.ranker.artifact import RankerArtifact
+from advisor.spaces import CategoricalParam, SearchSpace, config_hash
+
+__all__ = ["Prior"]
+
+
+class Prior:
+    """Ranker scores of configurations for a dataset with the given meta-features."""
+
+    def __init__(self, art: RankerArtifact, meta_features: Mapping[str, float | None]) -> None:
+        self.art = art
+        self.space: SearchSpace = art.space
+        fs = art.fs
+        values = [meta_features.get(c[3:]) for c in fs.mf_columns]
+        self.mf_row = np.array([np.nan if v is None else float(v) for v in values])
+        scaled = fs.scale(self.mf_row[None, :])[0]
+        self.pmean, self.pknn, _ = fs.query_priors(scaled)
+        self._col = {h: j for j, h in enumerate(fs.config_hashes)}
+        self.cat = np.array([isinstance(p, CategoricalParam) for p in self.space.params])
+
+    def score(self, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """The ranker's score of each configuration (higher is better)."""
+        if not configs:
+            return np.empty(0)
+        fs = self.art.fs
+        par = fs.parents(configs)
+        idx = [self._col.get(config_hash(dict(c)), int(par[i])) for i, c in enumerate(configs)]
+        X = fs.rows(self.mf_row, list(configs), self.pmean[idx], self.pknn[idx])
+        return self.art.score(X)
+
+    def units(self, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        return self.art.fs._unit(self.space.encode(configs))
+
+    def distance(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Mean per-hyperparameter distance between unit rows of ``a`` and ``b`` (matrix)."""
+        diff = np.abs(a[:, None, :] - b[None, :, :])
+        diff = np.where(self.cat[None, None, :], (diff > 0).astype(float), diff)
+        return np.asarray(diff.mean(axis=2))
+
+    def perturb(
+        self,
+        base: Sequence[Mapping[str, Any]],
+        n: int,
+        rng: np.random.Generator,
+        scale: float = 0.07,
+        flip: float = 0.15,
+    ) -> list[dict[str, Any]]:
+        """``n`` configurations near ``base`` (Gaussian in unit space, random category flips)."""
+        if not base or n <= 0:
+            return []
+        u0 = self.units(base)
+        out = []
+        for i in range(n):
+            u = u0[i % len(u0)].copy()
+            for j, p in enumerate(self.space.params):
+                if isinstance(p, CategoricalParam):
+                    k = len(p.choices)
+                    idx = round(u[j] * max(1, k - 1))
+                    if rng.random() < flip:
+                        idx = int(rng.integers(k))
+                    u[j] = (idx + 0.5) / k
+                else:
+                    u[j] = float(np.clip(u[j] + rng.normal(0, scale), 0.0, 1.0))
+            out.append(self.space.from_unit(u))
+        return out
+
+    def ranked_candidates(
+        self, n: int, rng: np.random.Generator
+    ) -> tuple[list[dict[str, Any]], np.ndarray]:
+        """Knowledge-base configurations and perturbations of the best, scored and sorted."""
+        fs = self.art.fs
+        kb = [fs.configs[h] for h in fs.config_hashes]
+        s = self.score(kb)
+        top = [kb[i] for i in np.argsort(-s, kind="stable")[:20]]
+        fresh = self.perturb(top, max(0, n - len(kb)), rng)
+        configs = kb + fresh
+        scores = np.concatenate([s, self.score(fresh)]) if fresh else s
+        order = np.argsort(-scores, kind="stable")
+        return [configs[i] for i in order], scores[order]

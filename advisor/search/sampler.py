@@ -1,0 +1,183 @@
+"""``AdvisorSampler``: an Optuna sampler that combines the ranker's prior with this dataset's
+observations.
+
+Every new trial picks, from a pool of candidates (the ranker's best configurations and
+perturbations of the best configurations observed so far), the one with the highest
+
+    acquisition = w_prior * z(ranker score) + (1 - w_prior) * (mu + kappa * sigma)
+
+where ``mu`` and ``sigma`` come from an extra-trees surrogate fitted on the trials observed on
+this dataset (features: the configuration in unit space and its ranker score; target: the rank
+of the observed objective), and ``w_prior = 1 / (1 + n_observed / 4)`` hands over from the
+prior to the data as trials accumulate. Configurations already tried are not proposed again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from optuna.samplers import BaseSampler, RandomSampler
+from optuna.study import Study, StudyDirection
+from optuna.trial import FrozenTrial, TrialState
+
+from advisor.search.prior import Prior
+from advisor.spaces import CategoricalParam, FloatParam, IntParam, SearchSpace
+
+__all__ = ["AdvisorSampler", "distributions", "trial_value"]
+
+KAPPA = 0.5
+MIN_NEW_DISTANCE = 0.02
+
+
+def distributions(
+    space: SearchSpace,
+    param_map: dict[str, str] | None = None,
+) -> dict[str, BaseDistribution]:
+    """Optuna distributions of a space (names mapped space -> study with ``param_map``)."""
+    rename = param_map or {}
+    out: dict[str, BaseDistribution] = {}
+    for p in space.params:
+        name = rename.get(p.name, p.name)
+        if isinstance(p, CategoricalParam):
+            out[name] = CategoricalDistribution(list(p.choices))
+        elif isinstance(p, IntParam):
+            out[name] = IntDistribution(p.low, p.high, log=p.log)
+        else:
+            assert isinstance(p, FloatParam)
+            out[name] = FloatDistribution(p.low, p.high, log=p.log)
+    return out
+
+
+def trial_value(t: FrozenTrial) -> float | None:
+    """The objective of a finished trial; a pruned trial counts with its last reported value."""
+    if t.state == TrialState.COMPLETE and t.values:
+        return float(t.values[0])
+    if t.state == TrialState.PRUNED and t.intermediate_values:
+        return float(t.intermediate_values[max(t.intermediate_values)])
+    return None
+
+
+class AdvisorSampler(BaseSampler):
+    """Prior-guided, observation-refined sampler for one dataset (see the module doc)."""
+
+    def __init__(
+        self,
+        prior: Prior,
+        *,
+        n_candidates: int = 600,
+        seed: int = 0,
+        param_map: dict[str, str] | None = None,
+    ) -> None:
+        self.prior = prior
+        self.space = prior.space
+        self.param_map = dict(param_map or {})
+        self._to_space = {v: k for k, v in self.param_map.items()}
+        self._dists = distributions(self.space, self.param_map)
+        self._rng = np.random.default_rng(seed)
+        self._fallback = RandomSampler(seed=seed)
+        self.pool, self.pool_scores = prior.ranked_candidates(n_candidates, self._rng)
+        self._n_candidates = n_candidates
+
+    # -- Optuna API ---------------------------------------------------------------------------
+    def reseed_rng(self) -> None:
+        self._rng = np.random.default_rng()
+        self._fallback.reseed_rng()
+
+    def infer_relative_search_space(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+    ) -> dict[str, BaseDistribution]:
+        return dict(self._dists)
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        if not search_space or trial.system_attrs.get("fixed_params"):
+            return {}
+        config = self.propose(
+            study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)),
+            study.direction,
+        )
+        return {
+            self.param_map.get(k, k): v
+            for k, v in config.items()
+            if self.param_map.get(k, k) in search_space
+        }
+
+    def sample_independent(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        return self._fallback.sample_independent(study, trial, param_name, param_distribution)
+
+    # -- the proposal ---------------------------------------------------------------------------
+    def _config_of(self, t: FrozenTrial) -> dict[str, Any] | None:
+        params = {self._to_space.get(k, k): v for k, v in t.params.items()}
+        try:
+            return self.space.validate(params, complete=True)
+        except Exception:
+            return None
+
+    def propose(
+        self, trials: Sequence[FrozenTrial], direction: StudyDirection = StudyDirection.MAXIMIZE
+    ) -> dict[str, Any]:
+        """The next configuration given the finished trials of this dataset."""
+        obs = []
+        for t in trials:
+            v = trial_value(t)
+            cfg = self._config_of(t)
+            if v is not None and cfg is not None and np.isfinite(v):
+                obs.append((cfg, v if direction == StudyDirection.MAXIMIZE else -v))
+        tried = (
+            self.prior.units([c for c, _ in obs]) if obs else np.empty((0, len(self.space.params)))
+        )
+        best = [c for c, _ in sorted(obs, key=lambda cv: -cv[1])[:3]]
+        local = self.prior.perturb(best, 240, self._rng) if best else []
+        candidates = list(self.pool[:360]) + local
+        scores = (
+            np.concatenate([self.pool_scores[:360], self.prior.score(local)])
+            if local
+            else np.asarray(self.pool_scores[:360])
+        )
+        units = self.prior.units(candidates)
+        z = (scores - scores.mean()) / (scores.std() + 1e-9)
+        n = len(obs)
+        w_prior = 1.0 / (1.0 + n / 4.0)
+        acq = w_prior * z
+        if n >= 3:
+            from sklearn.ensemble import ExtraTreesRegressor
+
+            y = np.array([v for _, v in obs])
+            ranks = (np.argsort(np.argsort(y)) + 0.5) / len(y)  # in (0, 1), best near 1
+            zr = (ranks - ranks.mean()) / (ranks.std() + 1e-9)
+            obs_scores = self.prior.score([c for c, _ in obs])
+            X_obs = np.hstack(
+                [tried, ((obs_scores - scores.mean()) / (scores.std() + 1e-9))[:, None]]
+            )
+            X_c = np.hstack([units, z[:, None]])
+            model = ExtraTreesRegressor(
+                n_estimators=60,
+                min_samples_leaf=1,
+                random_state=int(self._rng.integers(1 << 31)),
+                n_jobs=1,
+            ).fit(X_obs, zr)
+            per_tree = np.stack([est.predict(X_c) for est in model.estimators_])
+            acq = acq + (1.0 - w_prior) * (per_tree.mean(axis=0) + KAPPA * per_tree.std(axis=0))
+        if len(tried):
+            too_close = self.prior.distance(units, tried).min(axis=1) < MIN_NEW_DISTANCE
+            acq = np.where(too_close, -np.inf, acq)
+        if not np.isfinite(acq).any():
+            return self.space.sample(1, seed=int(self._rng.integers(1 << 31)), method="random")[0]
+        return dict(candidates[int(np.argmax(acq))])
