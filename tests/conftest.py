@@ -125,3 +125,24 @@ def kb_url(request: pytest.FixtureRequest, tmp_path: Path):
     finally:
         with psycopg.connect(raw, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(scope="session")
+def advisor_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Ranker artifacts go to a temporary directory, not the user's."""
+    home = tmp_path_factory.mktemp("advisor_home")
+    os.environ["ADVISOR_HOME"] = str(home)
+    return home
+
+
+@pytest.fixture(scope="session")
+def shared_synthetic_kb(tmp_path_factory: pytest.TempPathFactory, advisor_home: Path) -> str:
+    """A small synthetic knowledge base (real meta-features, known outcome rule), read-only."""
+    from knowledge_base import KnowledgeBase
+    from tests.ranker_helpers import records
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('synkb') / 'syn.sqlite'}"
+    kb = KnowledgeBase(url)
+    kb.contribute(records())
+    kb.close()  # checkpoints the WAL, so a file copy holds everything
+    return url

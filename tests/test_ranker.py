@@ -23,16 +23,14 @@ from tests.ranker_helpers import best_log_lr, records, synthetic_datasets
 
 @pytest.fixture(scope="module")
 def synthetic_kb(tmp_path_factory) -> str:
+    """A private copy (these tests add trials to it)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('kb') / 'syn.sqlite'}"
     KnowledgeBase(url).contribute(records())
     return url
 
 
 @pytest.fixture(scope="module")
-def advisor(synthetic_kb, tmp_path_factory):
-    import os
-
-    os.environ["ADVISOR_HOME"] = str(tmp_path_factory.mktemp("home"))
+def advisor(synthetic_kb, advisor_home):
     adv = Advisor(synthetic_kb)
     yield adv
     adv.close()

@@ -1,6 +1,9 @@
-"""Optuna integration: finished studies become knowledge-base trials.
+"""Optuna integration.
 
-(Warm-starting a user's study and a sampler come with the search.)
+* :func:`warm_start` enqueues the advisor's suggestions into a user's own study;
+* :func:`advisor_sampler` is a sampler to pass to ``optuna.create_study`` with any objective;
+* :func:`study_to_records` turns a finished study into knowledge-base trials
+  (``advisor kb import-optuna``).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 from advisor.errors import ConfigError, MissingDependencyError
 from advisor.spaces import SearchSpace
 
-__all__ = ["load_study", "redact_url", "study_to_records"]
+__all__ = ["advisor_sampler", "load_study", "redact_url", "study_to_records", "warm_start"]
 
 _STATUS = {"COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed"}
 
@@ -131,3 +134,66 @@ def study_to_records(
             rec["space_definition"] = space.to_dict()
         records.append({k: v for k, v in rec.items() if v is not None or k == "score"})
     return records
+
+
+def _mapped(config: dict[str, Any], param_map: dict[str, str] | None) -> dict[str, Any]:
+    """Space names -> study names; with a map, only the mapped parameters."""
+    if not param_map:
+        return dict(config)
+    return {param_map[k]: v for k, v in config.items() if k in param_map}
+
+
+def warm_start(
+    study: Any,
+    X: Any = None,
+    y: Any = None,
+    *,
+    k: int = 5,
+    advisor: Any = None,
+    meta_features: dict[str, Any] | None = None,
+    task: str = "auto",
+    param_map: dict[str, str] | None = None,
+    space: str = "mlp",
+) -> list[dict[str, Any]]:
+    """Enqueue the advisor's top-``k`` suggestions for ``(X, y)`` into a user's Optuna study.
+
+    ``param_map`` maps the space's names to the study's (``{"learning_rate": "lr"}``); with a
+    map, only the mapped parameters are enqueued (the user's own space). Returns the enqueued
+    parameter dicts. Already-enqueued identical trials are skipped.
+    """
+    from advisor.facade import Advisor
+
+    adv = advisor or Advisor()
+    advice = adv.suggest(X, y, meta_features=meta_features, task=task, k=k, space=space)
+    out = []
+    for s in advice.suggestions:
+        params = _mapped(s.config, param_map)
+        study.enqueue_trial(params, user_attrs={"warm_start": True}, skip_if_exists=True)
+        out.append(params)
+    return out
+
+
+def advisor_sampler(
+    X: Any = None,
+    y: Any = None,
+    *,
+    advisor: Any = None,
+    meta_features: dict[str, Any] | None = None,
+    task: str = "auto",
+    param_map: dict[str, str] | None = None,
+    seed: int = 0,
+    space: str = "mlp",
+) -> Any:
+    """An Optuna sampler guided by the ranker's prior for this dataset and refined by the
+    study's own trials; pass it to ``optuna.create_study(sampler=...)`` with your objective.
+    Parameters the advisor does not know are sampled at random."""
+    from advisor.facade import Advisor
+    from advisor.search import AdvisorSampler, Prior
+
+    adv = advisor or Advisor()
+    if meta_features is None:
+        mf = adv.meta_features(X, y=y, task=task)
+        values = dict(mf.values)
+    else:
+        values = dict(meta_features)
+    return AdvisorSampler(Prior(adv.ranker(space), values), seed=seed, param_map=param_map)

@@ -40,10 +40,18 @@ class Prior:
     def units(self, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
         return self.art.fs._unit(self.space.encode(configs))
 
-    def distance(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Mean per-hyperparameter distance between unit rows of ``a`` and ``b`` (matrix)."""
+    def distance(
+        self,
+        a: np.ndarray,
+        b: np.ndarray,
+        dims: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Mean per-hyperparameter distance between unit rows of ``a`` and ``b`` (matrix),
+        over the boolean mask ``dims`` (all hyperparameters by default)."""
         diff = np.abs(a[:, None, :] - b[None, :, :])
         diff = np.where(self.cat[None, None, :], (diff > 0).astype(float), diff)
+        if dims is not None:
+            diff = diff[:, :, dims]
         return np.asarray(diff.mean(axis=2))
 
     def perturb(

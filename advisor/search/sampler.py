@@ -56,6 +56,22 @@ def distributions(
     return out
 
 
+def _fit(value: Any, dist: BaseDistribution) -> Any:
+    """``value`` made valid for the study's distribution (clipped, or the nearest choice)."""
+    if isinstance(dist, CategoricalDistribution):
+        return value if value in dist.choices else dist.choices[0]
+    if isinstance(dist, IntDistribution):
+        v = int(round(float(value)))
+        v = min(dist.high, max(dist.low, v))
+        return dist.low + ((v - dist.low) // dist.step) * dist.step
+    if isinstance(dist, FloatDistribution):
+        v = min(dist.high, max(dist.low, float(value)))
+        if dist.step is not None:
+            v = dist.low + round((v - dist.low) / dist.step) * dist.step
+        return min(dist.high, v)
+    return value
+
+
 def trial_value(t: FrozenTrial) -> float | None:
     """The objective of a finished trial; a pruned trial counts with its last reported value."""
     if t.state == TrialState.COMPLETE and t.values:
@@ -85,8 +101,13 @@ class AdvisorSampler(BaseSampler):
         self._fallback = RandomSampler(seed=seed)
         self.pool, self.pool_scores = prior.ranked_candidates(n_candidates, self._rng)
         self._n_candidates = n_candidates
+        self._proposal: dict[str, Any] = {}
+        self._proposal_key: tuple[int, int] | None = None
 
     # -- Optuna API ---------------------------------------------------------------------------
+    # The whole configuration is proposed once per trial (on its first parameter) and handed
+    # out parameter by parameter, so the sampler works with any objective that asks for some
+    # or all of the space's parameters, under the study's names (``param_map``) and ranges.
     def reseed_rng(self) -> None:
         self._rng = np.random.default_rng()
         self._fallback.reseed_rng()
@@ -96,22 +117,12 @@ class AdvisorSampler(BaseSampler):
         study: Study,
         trial: FrozenTrial,
     ) -> dict[str, BaseDistribution]:
-        return dict(self._dists)
+        return {}
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
-        if not search_space or trial.system_attrs.get("fixed_params"):
-            return {}
-        config = self.propose(
-            study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)),
-            study.direction,
-        )
-        return {
-            self.param_map.get(k, k): v
-            for k, v in config.items()
-            if self.param_map.get(k, k) in search_space
-        }
+        return {}
 
     def sample_independent(
         self,
@@ -120,11 +131,23 @@ class AdvisorSampler(BaseSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
-        return self._fallback.sample_independent(study, trial, param_name, param_distribution)
+        space_name = self._to_space.get(param_name, param_name)
+        if space_name not in self._dists and param_name not in self._dists:
+            return self._fallback.sample_independent(study, trial, param_name, param_distribution)
+        key = (study._study_id, trial.number)
+        if self._proposal_key != key:
+            done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+            self._proposal = self.propose(done, study.direction)
+            self._proposal_key = key
+        return _fit(self._proposal[space_name], param_distribution)
 
     # -- the proposal ---------------------------------------------------------------------------
     def _config_of(self, t: FrozenTrial) -> dict[str, Any] | None:
+        """The trial as a configuration of the space: unknown parameters ignored, the rest
+        completed from the space's default."""
+        known = set(self.space.names)
         params = {self._to_space.get(k, k): v for k, v in t.params.items()}
+        params = {k: v for k, v in params.items() if k in known}
         try:
             return self.space.validate(params, complete=True)
         except Exception:
@@ -176,7 +199,10 @@ class AdvisorSampler(BaseSampler):
             per_tree = np.stack([est.predict(X_c) for est in model.estimators_])
             acq = acq + (1.0 - w_prior) * (per_tree.mean(axis=0) + KAPPA * per_tree.std(axis=0))
         if len(tried):
-            too_close = self.prior.distance(units, tried).min(axis=1) < MIN_NEW_DISTANCE
+            dims = None
+            if self.param_map:  # a user's space: only the mapped parameters vary
+                dims = np.array([p.name in self.param_map for p in self.space.params])
+            too_close = self.prior.distance(units, tried, dims).min(axis=1) < MIN_NEW_DISTANCE
             acq = np.where(too_close, -np.inf, acq)
         if not np.isfinite(acq).any():
             return self.space.sample(1, seed=int(self._rng.integers(1 << 31)), method="random")[0]
