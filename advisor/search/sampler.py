@@ -61,14 +61,13 @@ def _fit(value: Any, dist: BaseDistribution) -> Any:
     if isinstance(dist, CategoricalDistribution):
         return value if value in dist.choices else dist.choices[0]
     if isinstance(dist, IntDistribution):
-        v = int(round(float(value)))
-        v = min(dist.high, max(dist.low, v))
-        return dist.low + ((v - dist.low) // dist.step) * dist.step
+        i = min(dist.high, max(dist.low, round(float(value))))
+        return dist.low + ((i - dist.low) // dist.step) * dist.step
     if isinstance(dist, FloatDistribution):
-        v = min(dist.high, max(dist.low, float(value)))
+        f = min(dist.high, max(dist.low, float(value)))
         if dist.step is not None:
-            v = dist.low + round((v - dist.low) / dist.step) * dist.step
-        return min(dist.high, v)
+            f = dist.low + round((f - dist.low) / dist.step) * dist.step
+        return min(dist.high, f)
     return value
 
 
