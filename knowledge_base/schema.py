@@ -4,7 +4,8 @@ Revision history (``knowledge_base/migrations/versions``):
 
 * ``0001`` datasets, spaces, trials; meta-features stored on the dataset row;
 * ``0002`` meta-features move to ``dataset_meta_features`` (one row per extractor version),
-  so a dataset keeps its vectors when the extractor changes.
+  so a dataset keeps its vectors when the extractor changes;
+* ``0003`` API keys of the HTTP service (hashed secrets, scopes).
 """
 
 from __future__ import annotations
@@ -23,9 +24,17 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["HEAD_REVISION", "dataset_meta_features", "datasets", "metadata", "spaces", "trials"]
+__all__ = [
+    "HEAD_REVISION",
+    "api_keys",
+    "dataset_meta_features",
+    "datasets",
+    "metadata",
+    "spaces",
+    "trials",
+]
 
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 
 metadata = MetaData(
     naming_convention={
@@ -97,4 +106,16 @@ trials = Table(
     Index("ix_trials_space_dataset", "space_id", "dataset_id"),
     Index("ix_trials_dataset_config", "dataset_id", "config_hash"),
     Index("ix_trials_space_status", "space_id", "status"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key_id", String(16), nullable=False, unique=True),
+    Column("name", String(200)),
+    Column("scope", String(16), nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
 )

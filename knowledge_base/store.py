@@ -30,7 +30,9 @@ from knowledge_base.stores import MAX_ATTEMPTS, Store, open_store, with_retries
 __all__ = ["ENV_URL", "SEED_FILE", "ContributionReport", "KnowledgeBase", "default_url"]
 
 ENV_URL = "ADVISOR_KB_URL"
-_KNOWN_REVISIONS = ("0001", "0002")
+_KNOWN_REVISIONS = ("0001", "0002", "0003")
+#: Scopes of API keys: ``read`` < ``write`` < ``admin``.
+API_SCOPES = ("read", "write", "admin")
 #: The seed trials shipped with the package (built by scripts/build_knowledge_base.py).
 SEED_FILE = Path(__file__).parent / "seed" / "trials.parquet"
 _IN_CHUNK = 500
@@ -437,6 +439,67 @@ class KnowledgeBase:
             report.added = report.statuses.count("added")
             report.duplicates = report.statuses.count("duplicate")
             return report
+
+    # -- API keys -------------------------------------------------------------------------------
+    def create_api_key(self, scope: str, name: str | None = None) -> str:
+        """A new key ``adv_<id>_<secret>`` with ``scope`` (read, write or admin); only its
+        hash is stored, so the returned string is the only copy of the secret."""
+        import hashlib
+        import secrets
+
+        if scope not in API_SCOPES:
+            raise ConfigError(f"scope is {scope!r}, but must be one of {', '.join(API_SCOPES)}")
+        key_id = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(32)
+        digest = hashlib.sha256(secret.encode()).hexdigest()
+
+        def run() -> None:
+            with self.store.write_transaction() as conn:
+                conn.execute(schema.api_keys.insert().values(
+                    key_id=key_id, name=name, scope=scope, secret_hash=digest,
+                    created_at=_now()))
+
+        with_retries(self.store, run)
+        return f"adv_{key_id}_{secret}"
+
+    def verify_api_key(self, key: str) -> str | None:
+        """The key's scope, or ``None`` for an unknown, revoked or malformed key (the secret
+        is compared in constant time)."""
+        import hashlib
+        import hmac
+
+        parts = key.split("_", 2) if isinstance(key, str) else []
+        if len(parts) != 3 or parts[0] != "adv" or len(parts[1]) != 12:
+            return None
+        k = schema.api_keys
+        with self.store.read() as conn:
+            row = conn.execute(select(k.c.secret_hash, k.c.scope, k.c.revoked_at).where(
+                k.c.key_id == parts[1])).first()
+        digest = hashlib.sha256(parts[2].encode()).hexdigest()
+        stored = row[0] if row is not None else "0" * 64
+        ok = hmac.compare_digest(stored, digest)
+        if row is None or not ok or row[2] is not None:
+            return None
+        return str(row[1])
+
+    def api_keys(self) -> pd.DataFrame:
+        k = schema.api_keys
+        with self.store.read() as conn:
+            res = conn.execute(select(k.c.key_id, k.c.name, k.c.scope, k.c.created_at,
+                                      k.c.revoked_at).order_by(k.c.id))
+            return pd.DataFrame(res.fetchall(), columns=list(res.keys()))
+
+    def revoke_api_key(self, key_id: str) -> bool:
+        k = schema.api_keys
+
+        def run() -> int:
+            with self.store.write_transaction() as conn:
+                res = conn.execute(k.update().where(k.c.key_id == key_id,
+                                                    k.c.revoked_at.is_(None))
+                                   .values(revoked_at=_now()))
+                return int(res.rowcount or 0)
+
+        return with_retries(self.store, run) > 0
 
     # -- queries --------------------------------------------------------------------------------
     def trials(
