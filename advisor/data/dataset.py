@@ -136,7 +136,15 @@ def _check_infinite(X: pd.DataFrame) -> None:
         )
 
 
-def _validate(X: pd.DataFrame, y: pd.Series, target: str, task: TaskArg, source: str) -> Dataset:
+def _validate(
+    X: pd.DataFrame,
+    y: pd.Series,
+    target: str,
+    task: TaskArg,
+    source: str,
+    min_rows: int = MIN_ROWS,
+    min_per_class: int = MIN_ROWS_PER_CLASS,
+) -> Dataset:
     dupes = [n for n, c in Counter(map(str, X.columns)).items() if c > 1]
     if dupes or str(target) in map(str, X.columns):
         raise DataError(
@@ -177,9 +185,9 @@ def _validate(X: pd.DataFrame, y: pd.Series, target: str, task: TaskArg, source:
                 )
             y = converted
         y = y.astype(float)
-    if len(y) < MIN_ROWS:
+    if len(y) < min_rows:
         raise DataError(
-            f"{source}: {len(y)} row(s) with a target value, but a trial needs at least {MIN_ROWS}"
+            f"{source}: {len(y)} row(s) with a target value, but a trial needs at least {min_rows}"
         )
     if resolved == "classification":
         counts = y.value_counts()
@@ -188,11 +196,11 @@ def _validate(X: pd.DataFrame, y: pd.Series, target: str, task: TaskArg, source:
                 f"{source}: target {target!r} has a single class ({counts.index[0]!r}); "
                 "classification needs at least 2 classes"
             )
-        rare = counts[counts < MIN_ROWS_PER_CLASS]
+        rare = counts[counts < min_per_class]
         if len(rare):
             raise DataError(
                 f"{source}: class {rare.index[0]!r} of target {target!r} has {int(rare.iloc[0])} "
-                f"row(s), but every class needs at least {MIN_ROWS_PER_CLASS} for a "
+                f"row(s), but every class needs at least {min_per_class} for a "
                 "train/validation split"
             )
     return Dataset(
@@ -211,11 +219,14 @@ def load_dataset(
     y: Sequence[Any] | np.ndarray | pd.Series | None = None,
     task: TaskArg = "auto",
     name: str | None = None,
+    min_rows: int = MIN_ROWS,
+    min_rows_per_class: int = MIN_ROWS_PER_CLASS,
 ) -> Dataset:
     """Build a validated :class:`Dataset`.
 
     ``data`` is a path (CSV, CSV.gz, TSV, Parquet) or a DataFrame with a ``target`` column, or a
-    feature matrix (DataFrame or array) with the target given separately as ``y``.
+    feature matrix (DataFrame or array) with the target given separately as ``y``. The row
+    minimums default to what a trial with a validation split needs.
     """
     if isinstance(data, str | Path):
         source = name or str(data)
@@ -239,7 +250,15 @@ def load_dataset(
             raise DataError(f"X has {len(frame)} rows but y has {len(y_series)}")
         tname = target or (y.name if isinstance(y, pd.Series) and y.name else "target")
         y_series.name = str(tname)
-        return _validate(frame.reset_index(drop=True), y_series, str(tname), task, source)
+        return _validate(
+            frame.reset_index(drop=True),
+            y_series,
+            str(tname),
+            task,
+            source,
+            min_rows,
+            min_rows_per_class,
+        )
     if frame.shape[0] == 0:
         raise DataError(f"{source}: no data rows")
     if target is None:
@@ -252,4 +271,12 @@ def load_dataset(
         raise DataError(f"{source}: target column {target!r} not found; columns: {cols}{more}")
     if list(frame.columns).count(target) > 1:
         raise DataError(f"{source}: duplicate column names: {target!r}")
-    return _validate(frame.drop(columns=[target]), frame[target], target, task, source)
+    return _validate(
+        frame.drop(columns=[target]),
+        frame[target],
+        target,
+        task,
+        source,
+        min_rows,
+        min_rows_per_class,
+    )
