@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -54,7 +54,7 @@ def _frame(X: Any, X_checked: np.ndarray) -> pd.DataFrame:
 class _AdvisorMLP(BaseEstimator):
     """Shared implementation of the two estimators."""
 
-    _task = "classification"
+    _task: Literal["classification", "regression"] = "classification"
 
     def __init__(
         self,
@@ -289,7 +289,8 @@ class AdvisorSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.random_state = random_state
         self.error_score = error_score
 
-    def _sampler(self, X: Any, y: Any, task: str) -> tuple[Any, list[dict[str, Any]], Any]:
+    def _sampler(self, X: Any, y: Any, task: Literal["classification", "regression"],
+                 ) -> tuple[Any, list[dict[str, Any]], Any]:
         import optuna
 
         from advisor.data import load_dataset

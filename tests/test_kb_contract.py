@@ -37,8 +37,12 @@ def test_contributed_trials_come_back_with_their_meta_features(kb: KnowledgeBase
     s = kb.stats()
     assert (s["datasets"], s["groups"], s["trials"]) == (1, 1, 5)
     assert s["by_task"]["classification"] == {"datasets": 1, "trials": 5}
-    assert s["by_space"]["mlp@1"] == {"trials": 5, "datasets": 1, "configs": 1,
-                                      "configs_on_every_dataset": 1}
+    assert s["by_space"]["mlp@1"] == {
+        "trials": 5,
+        "datasets": 1,
+        "configs": 1,
+        "configs_on_every_dataset": 1,
+    }
     ds = kb.datasets()
     assert ds.loc[0, "name"] == "toy" and ds.loc[0, "trials"] == 5
 

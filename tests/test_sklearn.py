@@ -98,7 +98,7 @@ def test_pipeline_with_column_transformer_and_cross_val_score() -> None:
 
 
 def test_fitted_estimators_pickle_and_clone(cancer) -> None:
-    X, y = cancer
+    X, _ = cancer
     reg = MLPRegressor(hyperparameters="default", epochs=3).fit(X, X["mean radius"])
     again = pickle.loads(pickle.dumps(reg))
     np.testing.assert_allclose(reg.predict(X), again.predict(X))
