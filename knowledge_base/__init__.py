@@ -6,13 +6,20 @@ records in the JSON Lines log format (``knowledge_base/README.md``): meta-featur
 """
 
 from knowledge_base.records import FORMAT, FORMAT_VERSION, LIMITS, iter_jsonl
-from knowledge_base.store import ENV_URL, ContributionReport, KnowledgeBase, default_url
+from knowledge_base.store import (
+    ENV_URL,
+    SEED_FILE,
+    ContributionReport,
+    KnowledgeBase,
+    default_url,
+)
 
 __all__ = [
     "ENV_URL",
     "FORMAT",
     "FORMAT_VERSION",
     "LIMITS",
+    "SEED_FILE",
     "ContributionReport",
     "KnowledgeBase",
     "default_url",

@@ -26,7 +26,10 @@ from tests.ranker_helpers import records
 
 # A small synthetic knowledge base, built at import so that the estimator checks (collected
 # at import) use the advisor's real "auto" path with a trained ranker.
-_TMP = Path(tempfile.mkdtemp(prefix="advisor-sklearn-"))
+# The same path in every pytest-xdist worker (test ids include the estimator's parameters).
+_RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid{os.getpid()}"
+_TMP = Path(tempfile.gettempdir()) / f"advisor-sklearn-{_RUN}"
+_TMP.mkdir(parents=True, exist_ok=True)
 os.environ.setdefault("ADVISOR_HOME", str(_TMP / "home"))
 SYN_KB = f"sqlite:///{_TMP / 'syn.sqlite'}"
 _kb = KnowledgeBase(SYN_KB)

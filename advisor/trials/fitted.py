@@ -37,7 +37,8 @@ class FittedModel:
         result: TrialResult | None = None,
         feature_columns: list[str] | None = None,
     ) -> None:
-        self.module = module.to("cpu").eval()
+        # inference in float64: predictions do not depend on how rows are batched
+        self.module = module.to("cpu").double().eval()
         self.preprocessor = split.preprocessor
         self.target_encoder = split.target_encoder
         self.task = split.task
@@ -52,7 +53,7 @@ class FittedModel:
         return list(self.target_encoder.classes_) if self.task == "classification" else None
 
     def _raw(self, X: pd.DataFrame) -> np.ndarray:
-        Xt = torch.from_numpy(self.preprocessor.transform(X))
+        Xt = torch.from_numpy(self.preprocessor.transform(X)).double()
         return _predict(self.module, Xt, self.task)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
@@ -79,7 +80,8 @@ class FittedModel:
     # -- persistence ----------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
         buf = io.BytesIO()
-        torch.save(self.module.state_dict(), buf)
+        torch.save(self.module.float().state_dict(), buf)
+        self.module.double()
         payload = {
             "format": "tuning-advisor-model",
             "version": MODEL_FORMAT_VERSION,
@@ -114,7 +116,7 @@ class FittedModel:
         module = build_mlp(payload["n_features"], payload["n_outputs"], payload["config"])
         module.load_state_dict(torch.load(io.BytesIO(payload["state_dict"]), weights_only=True))
         obj = cls.__new__(cls)
-        obj.module = module.eval()
+        obj.module = module.double().eval()
         obj.preprocessor = payload["preprocessor"]
         obj.target_encoder = payload["target_encoder"]
         obj.task = payload["task"]
