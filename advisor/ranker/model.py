@@ -41,6 +41,8 @@ class AdvisorRanker(BaseEstimator):
         subsample: float = 0.8,
         reg_lambda: float = 1.0,
         objective: str = "lambdarank",
+        feature_set: str = "all",
+        prior_offset: float = 0.0,
         random_state: int = 0,
     ) -> None:
         self.n_estimators = n_estimators
@@ -51,6 +53,8 @@ class AdvisorRanker(BaseEstimator):
         self.subsample = subsample
         self.reg_lambda = reg_lambda
         self.objective = objective
+        self.feature_set = feature_set
+        self.prior_offset = prior_offset
         self.random_state = random_state
 
     def _model(self) -> Any:
@@ -73,12 +77,34 @@ class AdvisorRanker(BaseEstimator):
             lambdarank_truncation_level=20,
         )
 
+    def _columns(self, X: pd.DataFrame) -> list[str]:
+        """``all``; ``no_priors`` (meta-features + configuration); ``no_meta`` (configuration +
+        priors); ``config`` (configuration only)."""
+        cols = list(X.columns)
+        if self.feature_set in ("no_priors", "config"):
+            cols = [c for c in cols if not c.startswith("prior_")]
+        if self.feature_set in ("no_meta", "config"):
+            cols = [c for c in cols if not c.startswith("mf.")]
+        return cols
+
+    def _offset(self, X: pd.DataFrame) -> np.ndarray | None:
+        if not self.prior_offset or "prior_knn" not in X.columns:
+            return None
+        return self.prior_offset * X["prior_knn"].to_numpy(dtype=float)
+
     def fit(self, X: pd.DataFrame, norm: np.ndarray, group: np.ndarray) -> AdvisorRanker:
+        self.feature_names_ = self._columns(X)
         self.model_ = self._model()
-        self.model_.fit(X, grades(np.asarray(norm)), group=np.asarray(group))
-        self.feature_names_ = list(X.columns)
+        self.model_.fit(
+            X[self.feature_names_],
+            grades(np.asarray(norm)),
+            group=np.asarray(group),
+            init_score=self._offset(X),
+        )
         return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         check_is_fitted(self, "model_")
-        return np.asarray(self.model_.predict(X[self.feature_names_]), dtype=float)
+        out = np.asarray(self.model_.predict(X[self.feature_names_]), dtype=float)
+        offset = self._offset(X)
+        return out if offset is None else out + offset
