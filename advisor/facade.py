@@ -6,6 +6,7 @@ The CLI, the service and the integrations call this class, not the layers below 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,13 +40,17 @@ class Advisor:
     """Suggest, search and remember hyperparameters for PyTorch MLPs on tabular data.
 
     ``kb`` is a knowledge-base URL (``sqlite:///...``, ``postgresql://...``), an open
-    :class:`KnowledgeBase`, or ``None`` for the default one (opened on first use).
+    :class:`KnowledgeBase`, or ``None`` for the default one (opened on first use). A loaded
+    ranker is re-checked against the knowledge base at most every ``ranker_check_s`` seconds.
     """
+
+    ranker_check_s: float = 10.0
 
     def __init__(self, kb: str | KnowledgeBase | None = None, *, device: str = "auto") -> None:
         self._kb_arg = kb
         self._kb: KnowledgeBase | None = None
         self._rankers: dict[str, RankerArtifact] = {}
+        self._checked: dict[str, float] = {}
         self.device = device
 
     # -- knowledge base ---------------------------------------------------------------------------
@@ -214,7 +219,15 @@ class Advisor:
         from advisor.ranker.artifact import RankerArtifact, train_artifact
 
         cached = self._rankers.get(space)
+        now = time.monotonic()
+        if (
+            cached is not None
+            and not refit
+            and now - self._checked.get(space, -1e9) < self.ranker_check_s
+        ):
+            return cached  # checked against the knowledge base moments ago
         snap = self.kb.snapshot(space)
+        self._checked[space] = now
         if cached is not None and not refit and cached.is_current(snap):
             return cached
         path = self._artifact_path(space)

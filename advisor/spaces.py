@@ -170,6 +170,17 @@ class CategoricalParam:
 Param = FloatParam | IntParam | CategoricalParam
 
 
+def _unit_bounds(p: FloatParam | IntParam) -> tuple[float, float]:
+    """Where ``from_unit`` maps 0 and 1 (log scale for log parameters)."""
+    if isinstance(p, IntParam):
+        if p.log:
+            return math.log(p.low - 0.5 if p.low > 0.5 else p.low), math.log(p.high + 0.5)
+        return float(p.low), float(p.high + 1)
+    if p.log:
+        return math.log(p.low), math.log(p.high)
+    return float(p.low), float(p.high)
+
+
 def _canonical_json(config: Mapping[str, Any]) -> str:
     return json.dumps(dict(sorted(config.items())), separators=(",", ":"), allow_nan=False)
 
@@ -285,6 +296,41 @@ class SearchSpace:
         for i, c in enumerate(configs):
             for j, p in enumerate(self.params):
                 out[i, j] = p.encode(c[p.name])
+        return out
+
+    # -- vectorised unit-cube helpers (candidate generation, distances) ------------------------
+    def unit_of(self, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """Configurations as points of the unit cube, the inverse of :meth:`from_unit`
+        (categories at the centres of their cells)."""
+        out = np.empty((len(configs), len(self.params)), dtype=np.float64)
+        for j, p in enumerate(self.params):
+            col = [c[p.name] for c in configs]
+            if isinstance(p, CategoricalParam):
+                k = len(p.choices)
+                out[:, j] = [(p.choices.index(v) + 0.5) / k for v in col]
+                continue
+            v = np.asarray(col, dtype=np.float64)
+            lo, hi = _unit_bounds(p)
+            x = np.log(v) if p.log else v
+            out[:, j] = (x - lo) / (hi - lo)
+        return np.clip(out, 0.0, 1.0)
+
+    def encoded_from_unit(self, U: np.ndarray) -> np.ndarray:
+        """The :meth:`encode` matrix of the configurations :meth:`from_unit` would give."""
+        out = np.empty_like(U, dtype=np.float64)
+        for j, p in enumerate(self.params):
+            u = U[:, j]
+            if isinstance(p, CategoricalParam):
+                k = len(p.choices)
+                out[:, j] = np.minimum(k - 1, np.floor(u * k))
+                continue
+            lo, hi = _unit_bounds(p)
+            x = lo + u * (hi - lo)
+            v = np.exp(x) if p.log else x
+            if isinstance(p, IntParam):
+                v = np.round(v) if p.log else np.floor(v)
+            v = np.clip(v, p.low, p.high)
+            out[:, j] = np.log10(v) if p.log else v
         return out
 
     def categorical_indices(self) -> list[int]:

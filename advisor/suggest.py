@@ -1,7 +1,8 @@
 """Suggestions: candidate configurations scored by the ranker, diversified and explained.
 
 Candidates are the knowledge base's evaluated configurations plus perturbations of the best
-of them (fresh points of the space near what worked). Each suggestion carries the ranker's
+of them (fresh points of the space near what worked); a perturbation's score is shrunk halfway
+towards its parent's, since the ranker has never seen it evaluated. Each suggestion carries the ranker's
 score, a predicted objective with an 80% interval (quantile models), and the nearest
 knowledge-base datasets it draws on. A dataset farther from the knowledge base than its own
 datasets are from each other is flagged out of distribution, and the advice falls back to
@@ -17,14 +18,18 @@ from typing import Any
 import numpy as np
 
 from advisor.errors import ConfigError
+from advisor.objectives import DEFAULT_OBJECTIVE
 from advisor.ranker.artifact import RankerArtifact
-from advisor.spaces import CategoricalParam, config_hash
+from advisor.ranker.features import perturb_units
+from advisor.spaces import CategoricalParam
 
 __all__ = ["Advice", "Suggestion", "suggest"]
 
 #: Two suggestions closer than this (mean per-hyperparameter distance in [0, 1]) are copies.
 MIN_DISTANCE = 0.08
 N_NEIGHBORS = 3
+#: Weight of the ranker's own score for a perturbation against its parent's score.
+SHRINK = 0.5
 
 
 @dataclass(frozen=True)
@@ -79,31 +84,6 @@ class Advice:
         }
 
 
-def _perturb(
-    art: RankerArtifact,
-    base_units: np.ndarray,
-    n: int,
-    rng: np.random.Generator,
-) -> list[dict[str, Any]]:
-    space = art.space
-    cat = [isinstance(p, CategoricalParam) for p in space.params]
-    out = []
-    for i in range(n):
-        u = base_units[i % len(base_units)].copy()
-        for j, p in enumerate(space.params):
-            if cat[j]:
-                assert isinstance(p, CategoricalParam)
-                k = len(p.choices)
-                idx = round(u[j] * max(1, k - 1))
-                if rng.random() < 0.15:
-                    idx = int(rng.integers(k))
-                u[j] = (idx + 0.5) / k
-            else:
-                u[j] = float(np.clip(u[j] + rng.normal(0, 0.07), 0.0, 1.0))
-        out.append(space.from_unit(u))
-    return out
-
-
 def suggest(
     art: RankerArtifact,
     meta_features: Mapping[str, float | None],
@@ -120,6 +100,7 @@ def suggest(
     if task not in ("classification", "regression"):
         raise ConfigError(f"task is {task!r}, but must be classification or regression")
     fs = art.fs
+    space = art.space
     values = [meta_features.get(c[3:]) for c in fs.mf_columns]
     mf_row = np.array([np.nan if v is None else float(v) for v in values])
     scaled = fs.scale(mf_row[None, :])[0]
@@ -127,41 +108,38 @@ def suggest(
     same_task = fs.tasks == task
     nearest = float(dist[same_task].min()) if same_task.any() else float("inf")
     ood = bool(nearest > art.ood_threshold)
-    # candidates: evaluated configurations + perturbations of the best of them
-    kb_configs = [fs.configs[h] for h in fs.config_hashes]
-    X_kb = fs.rows(mf_row, kb_configs, pmean, pknn)
-    s_kb = art.score(X_kb)
-    n_fresh = max(0, n_candidates - len(kb_configs))
+    # candidates: evaluated configurations + perturbations of the best of them (unit cube)
+    n_kb = len(fs.config_hashes)
+    s_kb = art.score(fs.matrix(mf_row, fs.encoded, pmean, pknn))
     rng = np.random.default_rng(seed)
     top = np.argsort(-s_kb, kind="stable")[:20]
-    fresh = _perturb(art, fs.unit[top], n_fresh, rng) if n_fresh else []
-    configs = kb_configs + fresh
-    sources = ["knowledge_base"] * len(kb_configs) + ["perturbation"] * len(fresh)
-    if fresh:
-        par = fs.parents(fresh)
-        X_f = fs.rows(mf_row, fresh, pmean[par], pknn[par])
-        scores = np.concatenate([s_kb, art.score(X_f)])
+    U_new = perturb_units(space, fs.unit[top], max(0, n_candidates - n_kb), rng)
+    units = np.vstack([fs.unit, U_new])
+    if len(U_new):
+        par = top[np.arange(len(U_new)) % len(top)]  # a perturbation's parent is its base
+        E_new = space.encoded_from_unit(U_new)
+        raw = art.score(fs.matrix(mf_row, E_new, pmean[par], pknn[par]))
+        # the ranker never saw these points evaluated: shrink towards the parent's score, so
+        # a perturbation wins only where the ranker predicts a clear improvement
+        scores = np.concatenate([s_kb, s_kb[par] + SHRINK * (raw - s_kb[par])])
+        parents = np.concatenate([np.arange(n_kb), par])
     else:
-        scores = s_kb
+        scores, parents = s_kb, np.arange(n_kb)
     if ood:
-        order = [fs.config_hashes.index(h) for h in art.robust_order]
-        sources = ["robust" if i < len(kb_configs) else s for i, s in enumerate(sources)]
+        col = {h: j for j, h in enumerate(fs.config_hashes)}
+        order = [col[h] for h in art.robust_order]
     else:
         order = list(np.argsort(-scores, kind="stable"))
-    picked = _diverse(art, configs, order, k)
-    Xp = fs.rows(
-        mf_row,
-        [configs[i] for i in picked],
-        *_priors_of(fs, [configs[i] for i in picked], pmean, pknn),
-    )
-    q = art.predict_objective(Xp)
+    picked = _diverse(art, units, order, k)
+    configs = [
+        fs.configs[fs.config_hashes[i]] if i < n_kb else space.from_unit(units[i]) for i in picked
+    ]
+    par_p = parents[picked]
+    q = art.predict_objective(fs.matrix(mf_row, space.encode(configs), pmean[par_p], pknn[par_p]))
     near = np.argsort(np.where(same_task, dist, np.inf), kind="stable")[:N_NEIGHBORS]
-    col = {h: j for j, h in enumerate(fs.config_hashes)}
-    par_all = fs.parents([configs[i] for i in picked])
     suggestions = []
     for r, i in enumerate(picked):
-        cfg = configs[i]
-        j = col.get(config_hash(cfg), int(par_all[r]))
+        j = int(parents[i])
         neighbors = tuple(
             Neighbor(
                 name=art.names[n],
@@ -175,19 +153,18 @@ def suggest(
         )
         lo, mid, hi = float(q["q10"][r]), float(q["q50"][r]), float(q["q90"][r])
         lo, hi = min(lo, mid, hi), max(lo, mid, hi)
+        source = "robust" if ood else ("knowledge_base" if i < n_kb else "perturbation")
         suggestions.append(
             Suggestion(
                 rank=r + 1,
-                config=cfg,
+                config=configs[r],
                 score=round(float(scores[i]), 5),
                 predicted=round(mid, 4),
                 interval=(round(lo, 4), round(hi, 4)),
                 neighbors=neighbors,
-                source=sources[i],
+                source=source,
             )
         )
-    from advisor.trials.metrics import DEFAULT_OBJECTIVE
-
     return Advice(
         task=task,
         objective=objective or DEFAULT_OBJECTIVE[task],
@@ -199,37 +176,18 @@ def suggest(
     )
 
 
-def _priors_of(
-    fs: Any,
-    configs: list[dict[str, Any]],
-    pmean: np.ndarray,
-    pknn: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    col = {h: j for j, h in enumerate(fs.config_hashes)}
-    par = fs.parents(configs)
-    idx = [col.get(config_hash(c), int(par[i])) for i, c in enumerate(configs)]
-    return pmean[idx], pknn[idx]
-
-
-def _diverse(
-    art: RankerArtifact, configs: list[dict[str, Any]], order: list[int] | Any, k: int
-) -> list[int]:
+def _diverse(art: RankerArtifact, units: np.ndarray, order: Any, k: int) -> list[int]:
     """Greedy: take candidates in order, skipping near-copies of those already taken."""
-    fs = art.fs
     cat = np.array([isinstance(p, CategoricalParam) for p in art.space.params])
-    units = fs._unit(art.space.encode(configs))
     picked: list[int] = []
     for i in order:
         i = int(i)
-        ok = True
-        for j in picked:
-            diff = np.abs(units[i] - units[j])
-            d = float(np.mean(np.where(cat, (diff > 0).astype(float), diff)))
-            if d < MIN_DISTANCE:
-                ok = False
-                break
-        if ok:
-            picked.append(i)
+        if picked:
+            diff = np.abs(units[picked] - units[i][None, :])
+            d = np.where(cat[None, :], (diff > 0).astype(float), diff).mean(axis=1)
+            if float(d.min()) < MIN_DISTANCE:
+                continue
+        picked.append(i)
         if len(picked) == k:
             break
     return picked

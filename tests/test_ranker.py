@@ -141,6 +141,7 @@ def test_artifact_round_trips_and_is_retrained_when_the_kb_changes(
     kb = KnowledgeBase(synthetic_kb)
     info = synthetic_datasets()[0][0]
     kb.contribute([record("extra", dataset=info, config=MLP_SPACE.sample(1, seed=99)[0])])
+    advisor.ranker_check_s = 0.0  # check the knowledge base on every call
     fresh = advisor.ranker()
     assert fresh is not art and fresh.snapshot["trials"] == art.snapshot["trials"] + 1
 
@@ -156,7 +157,7 @@ def test_suggestions_are_diverse_explained_and_follow_the_rule(advisor) -> None:
         assert lo <= s.predicted <= hi
         assert len(s.neighbors) == 3 and s.neighbors[0].distance <= s.neighbors[-1].distance
         MLP_SPACE.validate(s.config)
-    units = [advisor.ranker().fs._unit(MLP_SPACE.encode([s.config]))[0] for s in advice.suggestions]
+    units = [MLP_SPACE.unit_of([s.config])[0] for s in advice.suggestions]
     for i in range(5):
         for j in range(i):
             assert np.abs(units[i] - units[j]).sum() > 0  # no two copies

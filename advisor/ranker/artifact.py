@@ -48,7 +48,7 @@ class _Booster:
         self.model_str = model_str
         self.booster = lgb.Booster(model_str=model_str)
 
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
+    def predict(self, X: np.ndarray) -> np.ndarray:
         return np.asarray(self.booster.predict(X), dtype=float)
 
 
@@ -69,6 +69,8 @@ class RankerArtifact:
     params: dict[str, Any]
     trained_at: str
     meta_features_version: str = metafeatures.VERSION
+    ranker_features: list[str] | None = None  # the ranker's columns (default: all)
+    ranker_offset: float = 0.0  # score += offset * prior_knn (residual ranker)
 
     # -- persistence ----------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -87,6 +89,8 @@ class RankerArtifact:
             "kb_snapshot": self.snapshot,
             "params": self.params,
             "feature_names": self.feature_names,
+            "ranker_features": self.ranker_features or self.feature_names,
+            "ranker_offset": self.ranker_offset,
             "feature_space": {
                 "k": fs.k,
                 "mf_columns": fs.mf_columns,
@@ -138,7 +142,7 @@ class RankerArtifact:
         fs.configs = dict(zip(fs.config_hashes, f["configs"], strict=True))
         fs.norm = np.array(f["norm"], dtype=float)
         fs.encoded = space.encode([fs.configs[h] for h in fs.config_hashes])
-        fs.unit = fs._unit(fs.encoded)
+        fs.unit = space.unit_of([fs.configs[h] for h in fs.config_hashes])
         models = d["models"]
         return cls(
             space=space,
@@ -154,6 +158,8 @@ class RankerArtifact:
             params=d.get("params", {}),
             trained_at=d.get("trained_at", ""),
             meta_features_version=d["meta_features_version"],
+            ranker_features=list(d.get("ranker_features") or d["feature_names"]),
+            ranker_offset=float(d.get("ranker_offset", 0.0)),
         )
 
     def is_current(self, snapshot: dict[str, Any]) -> bool:
@@ -163,14 +169,36 @@ class RankerArtifact:
         )
 
     # -- prediction -----------------------------------------------------------------------------
-    def score(self, X: pd.DataFrame) -> np.ndarray:
-        return np.asarray(self.ranker.predict(X[self.feature_names]), dtype=float)
+    def _matrix(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
+        """The full feature matrix (``feature_names`` order; categoricals as codes)."""
+        if isinstance(X, np.ndarray):
+            return X
+        cols = []
+        for name in self.feature_names:
+            c = X[name]
+            cols.append(
+                c.cat.codes.to_numpy(dtype=float)
+                if isinstance(c.dtype, pd.CategoricalDtype)
+                else c.to_numpy(dtype=float)
+            )
+        return np.column_stack(cols)
 
-    def predict_objective(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
-        return {
-            k: np.asarray(m.predict(X[self.feature_names]), dtype=float)
-            for k, m in self.quantiles.items()
-        }
+    def score(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
+        """The ranker's score of each row (higher is better)."""
+        M = self._matrix(X)
+        names = self.ranker_features or self.feature_names
+        if names != self.feature_names:
+            idx = [self.feature_names.index(n) for n in names]
+            out = self.ranker.predict(M[:, idx])
+        else:
+            out = self.ranker.predict(M)
+        if self.ranker_offset:
+            out = out + self.ranker_offset * M[:, self.feature_names.index("prior_knn")]
+        return np.asarray(out, dtype=float)
+
+    def predict_objective(self, X: pd.DataFrame | np.ndarray) -> dict[str, np.ndarray]:
+        M = self._matrix(X)
+        return {k: np.asarray(m.predict(M), dtype=float) for k, m in self.quantiles.items()}
 
 
 def _model_str(model: Any) -> str:
@@ -258,12 +286,14 @@ def train_artifact(
         snapshot=snapshot,
         fs=fs,
         feature_names=list(X.columns),
-        ranker=ranker,
-        quantiles=quantiles,
+        ranker=_Booster(_model_str(ranker)),
+        quantiles={k: _Booster(_model_str(m)) for k, m in quantiles.items()},
         values=values,
         names=[str(table.datasets.loc[fp, "name"]) for fp in fs.fingerprints],
         ood_threshold=_ood_threshold(fs),
         robust_order=_robust_order(fs),
         params=dict(params),
         trained_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        ranker_features=list(ranker.feature_names_),
+        ranker_offset=float(ranker.prior_offset or 0.0),
     )

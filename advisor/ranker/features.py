@@ -24,14 +24,18 @@ import pandas as pd
 from advisor.ranker.table import PerformanceTable
 from advisor.spaces import CategoricalParam, SearchSpace
 
-__all__ = ["FeatureSpace", "config_frame"]
+__all__ = ["FeatureSpace", "config_frame", "encoded_frame", "perturb_units"]
 
 PRIORS = ("prior_mean", "prior_knn")
 
 
 def config_frame(space: SearchSpace, configs: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """Encoded configurations: ``hp.NAME`` columns (categoricals as pandas categories)."""
-    enc = space.encode(configs)
+    return encoded_frame(space, space.encode(configs))
+
+
+def encoded_frame(space: SearchSpace, enc: np.ndarray) -> pd.DataFrame:
+    """``hp.NAME`` columns from an :meth:`SearchSpace.encode` matrix."""
     out: dict[str, Any] = {}
     for j, p in enumerate(space.params):
         col = enc[:, j]
@@ -75,8 +79,7 @@ class FeatureSpace:
             "norm"
         ].to_numpy()
         self.encoded = self.space.encode([self.configs[h] for h in self.config_hashes])
-        unit = self._unit(self.encoded)
-        self.unit = unit
+        self.unit = self.space.unit_of([self.configs[h] for h in self.config_hashes])
 
     # -- meta-features ------------------------------------------------------------------------
     def scale(self, M: np.ndarray) -> np.ndarray:
@@ -127,28 +130,18 @@ class FeatureSpace:
         return mean, knn, dist
 
     # -- configurations -----------------------------------------------------------------------
-    def _unit(self, encoded: np.ndarray) -> np.ndarray:
-        lo, hi = [], []
-        for p in self.space.params:
-            if isinstance(p, CategoricalParam):
-                lo.append(0.0)
-                hi.append(max(1.0, len(p.choices) - 1.0))
-            else:
-                a, b = (np.log10(p.low), np.log10(p.high)) if p.log else (p.low, p.high)
-                lo.append(float(a))
-                hi.append(float(b))
-        lo_a, hi_a = np.array(lo), np.array(hi)
-        return (encoded - lo_a) / np.where(hi_a > lo_a, hi_a - lo_a, 1.0)
+    def parents_unit(self, U: np.ndarray) -> np.ndarray:
+        """Index of the nearest evaluated configuration of each unit-cube row."""
+        cat = np.array([isinstance(p, CategoricalParam) for p in self.space.params])
+        d = np.zeros((len(U), len(self.unit)))
+        for j in range(U.shape[1]):
+            diff = U[:, j][:, None] - self.unit[:, j][None, :]
+            d += (diff != 0).astype(float) if cat[j] else np.abs(diff)
+        return np.argmin(d, axis=1)
 
     def parents(self, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
         """Index of the nearest evaluated configuration of each config (Gower-like)."""
-        u = self._unit(self.space.encode(configs))
-        cat = np.array([isinstance(p, CategoricalParam) for p in self.space.params])
-        d = np.zeros((len(u), len(self.unit)))
-        for j in range(u.shape[1]):
-            diff = u[:, j][:, None] - self.unit[:, j][None, :]
-            d += (diff != 0).astype(float) if cat[j] else np.abs(diff)
-        return np.argmin(d, axis=1)
+        return self.parents_unit(self.space.unit_of(configs))
 
     # -- rows ---------------------------------------------------------------------------------
     def rows(
@@ -159,9 +152,50 @@ class FeatureSpace:
         prior_knn: np.ndarray,
     ) -> pd.DataFrame:
         """Feature rows for ``configs`` on a dataset with meta-features ``mf_row``."""
-        X = config_frame(self.space, configs)
-        mf = pd.DataFrame(np.repeat(mf_row[None, :], len(configs), axis=0), columns=self.mf_columns)
+        return self.rows_encoded(mf_row, self.space.encode(configs), prior_mean, prior_knn)
+
+    def matrix(
+        self, mf_row: np.ndarray, enc: np.ndarray, prior_mean: np.ndarray, prior_knn: np.ndarray
+    ) -> np.ndarray:
+        """The numeric form of :meth:`rows_encoded` (categoricals as their codes)."""
+        n = len(enc)
+        return np.column_stack(
+            [np.broadcast_to(mf_row, (n, len(mf_row))), enc, prior_mean, prior_knn]
+        )
+
+    def rows_encoded(
+        self, mf_row: np.ndarray, enc: np.ndarray, prior_mean: np.ndarray, prior_knn: np.ndarray
+    ) -> pd.DataFrame:
+        """Feature rows from an encoded configuration matrix (see ``SearchSpace.encode``)."""
+        X = encoded_frame(self.space, enc)
+        mf = pd.DataFrame(np.repeat(mf_row[None, :], len(enc), axis=0), columns=self.mf_columns)
         X = pd.concat([mf, X], axis=1)
         X["prior_mean"] = prior_mean
         X["prior_knn"] = prior_knn
         return X
+
+
+def perturb_units(
+    space: SearchSpace,
+    base: np.ndarray,
+    n: int,
+    rng: np.random.Generator,
+    scale: float = 0.07,
+    flip: float = 0.15,
+) -> np.ndarray:
+    """``n`` unit-cube points near the rows of ``base`` (row ``i`` perturbs base row
+    ``i % len(base)``): Gaussian steps for numbers, random category changes with probability
+    ``flip`` (vectorised)."""
+    if n <= 0 or len(base) == 0:
+        return np.empty((0, len(space.params)))
+    U = base[np.arange(n) % len(base)].copy()
+    for j, p in enumerate(space.params):
+        if isinstance(p, CategoricalParam):
+            k = len(p.choices)
+            idx = np.minimum(k - 1, np.floor(U[:, j] * k))
+            flips = rng.random(n) < flip
+            idx = np.where(flips, rng.integers(0, k, n), idx)
+            U[:, j] = (idx + 0.5) / k
+        else:
+            U[:, j] = np.clip(U[:, j] + rng.normal(0.0, scale, n), 0.0, 1.0)
+    return U

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from advisor.ranker.artifact import RankerArtifact
+from advisor.ranker.features import perturb_units
 from advisor.spaces import CategoricalParam, SearchSpace, config_hash
 
 __all__ = ["Prior"]
@@ -38,7 +39,7 @@ class Prior:
         return self.art.score(X)
 
     def units(self, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
-        return self.art.fs._unit(self.space.encode(configs))
+        return self.space.unit_of(configs)
 
     def distance(
         self,
@@ -65,21 +66,8 @@ class Prior:
         """``n`` configurations near ``base`` (Gaussian in unit space, random category flips)."""
         if not base or n <= 0:
             return []
-        u0 = self.units(base)
-        out = []
-        for i in range(n):
-            u = u0[i % len(u0)].copy()
-            for j, p in enumerate(self.space.params):
-                if isinstance(p, CategoricalParam):
-                    k = len(p.choices)
-                    idx = round(u[j] * max(1, k - 1))
-                    if rng.random() < flip:
-                        idx = int(rng.integers(k))
-                    u[j] = (idx + 0.5) / k
-                else:
-                    u[j] = float(np.clip(u[j] + rng.normal(0, scale), 0.0, 1.0))
-            out.append(self.space.from_unit(u))
-        return out
+        U = perturb_units(self.space, self.units(base), n, rng, scale, flip)
+        return [self.space.from_unit(u) for u in U]
 
     def ranked_candidates(
         self, n: int, rng: np.random.Generator

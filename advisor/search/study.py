@@ -26,6 +26,7 @@ from optuna.trial import TrialState
 
 from advisor.data import SplitCache
 from advisor.errors import SearchError
+from advisor.objectives import DEFAULT_OBJECTIVE
 from advisor.search.prior import Prior
 from advisor.search.pruning import PatientSuccessiveHalving
 from advisor.search.sampler import AdvisorSampler, distributions
@@ -264,8 +265,6 @@ def run_search(
         catch=(Exception,),
         gc_after_trial=False,
     )
-    from advisor.trials import DEFAULT_OBJECTIVE
-
     return _result(study, strategy, space, objective or DEFAULT_OBJECTIVE[cache.dataset.task])
 
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from advisor.errors import ConfigError
+from advisor.objectives import DEFAULT_OBJECTIVE, OBJECTIVES, check_objective
 
 __all__ = [
     "DEFAULT_OBJECTIVE",
@@ -17,24 +17,6 @@ __all__ = [
     "objective_value",
     "regression_metrics",
 ]
-
-#: Higher-is-better objectives per task (``neg_*`` are negated errors).
-OBJECTIVES: dict[str, tuple[str, ...]] = {
-    "classification": ("balanced_accuracy", "accuracy", "roc_auc", "neg_log_loss"),
-    "regression": ("r2", "neg_rmse", "neg_mae"),
-}
-DEFAULT_OBJECTIVE = {"classification": "balanced_accuracy", "regression": "r2"}
-
-
-def check_objective(task: str, objective: str | None) -> str:
-    if objective is None:
-        return DEFAULT_OBJECTIVE[task]
-    if objective not in OBJECTIVES[task]:
-        raise ConfigError(
-            f"objective is {objective!r}, but for {task} it must be one of "
-            f"{', '.join(OBJECTIVES[task])}"
-        )
-    return objective
 
 
 def balanced_accuracy(y: np.ndarray, pred: np.ndarray, n_classes: int) -> float:
