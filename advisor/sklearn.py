@@ -289,8 +289,12 @@ class AdvisorSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.random_state = random_state
         self.error_score = error_score
 
-    def _sampler(self, X: Any, y: Any, task: Literal["classification", "regression"],
-                 ) -> tuple[Any, list[dict[str, Any]], Any]:
+    def _sampler(
+        self,
+        X: Any,
+        y: Any,
+        task: Literal["classification", "regression"],
+    ) -> tuple[Any, list[dict[str, Any]], Any]:
         import optuna
 
         from advisor.data import load_dataset

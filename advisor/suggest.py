@@ -2,8 +2,8 @@
 
 Candidates are the knowledge base's evaluated configurations plus perturbations of the best
 of them (fresh points of the space near what worked); a perturbation's score is shrunk halfway
-towards its parent's, since the ranker has never seen it evaluated. Each suggestion carries the ranker's
-score, a predicted objective with an 80% interval (quantile models), and the nearest
+towards its parent's, since the ranker has never seen it evaluated. Each suggestion carries the
+ranker's score, a predicted objective with an 80% interval (quantile models), and the nearest
 knowledge-base datasets it draws on. A dataset farther from the knowledge base than its own
 datasets are from each other is flagged out of distribution, and the advice falls back to
 robust configurations (best 25th percentile of normalized score across all datasets).
