@@ -212,9 +212,11 @@ class Advisor:
     ) -> RankerArtifact:
         """The trained ranker of ``space``: cached, reloaded, or retrained when stale.
 
-        An artifact is current when it was trained on exactly the knowledge base's trials of
-        the space (same digest) and the current meta-feature version; the shipped artifact of
-        the seed is used when it matches.
+        An artifact trained on exactly the knowledge base's trials (same digest) is current;
+        one that differs a little (see ``RankerArtifact.is_stale``) is still used. A stale
+        or missing one is retrained; an automatic retrain reuses the previous artifact's
+        settings, ``refit=True`` (``advisor ranker fit``) chooses them again by grouped CV.
+        The shipped artifact of the seed is used while it fits.
         """
         from advisor.ranker.artifact import RankerArtifact, train_artifact
 
@@ -228,9 +230,10 @@ class Advisor:
             return cached  # checked against the knowledge base moments ago
         snap = self.kb.snapshot(space)
         self._checked[space] = now
-        if cached is not None and not refit and cached.is_current(snap):
+        if cached is not None and not refit and not cached.is_stale(snap):
             return cached
         path = self._artifact_path(space)
+        previous: RankerArtifact | None = cached
         if not refit:
             for candidate in (path, SHIPPED_RANKERS / f"ranker-{space}.json"):
                 if candidate.is_file():
@@ -238,12 +241,14 @@ class Advisor:
                         art = RankerArtifact.load(candidate)
                     except RankerError:
                         continue
-                    if art.is_current(snap):
+                    if not art.is_stale(snap) and art.space.name == space:
                         self._rankers[space] = art
                         return art
+                    previous = previous or art
         if progress:
             progress(f"training the ranker on {snap['trials']} trials of space {space!r}")
-        art = train_artifact(self.performance_table(space), snap, progress=progress)
+        params = None if refit or previous is None else dict(previous.params)
+        art = train_artifact(self.performance_table(space), snap, params=params, progress=progress)
         art.save(path)
         self._rankers[space] = art
         return art

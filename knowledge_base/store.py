@@ -455,9 +455,11 @@ class KnowledgeBase:
 
         def run() -> None:
             with self.store.write_transaction() as conn:
-                conn.execute(schema.api_keys.insert().values(
-                    key_id=key_id, name=name, scope=scope, secret_hash=digest,
-                    created_at=_now()))
+                conn.execute(
+                    schema.api_keys.insert().values(
+                        key_id=key_id, name=name, scope=scope, secret_hash=digest, created_at=_now()
+                    )
+                )
 
         with_retries(self.store, run)
         return f"adv_{key_id}_{secret}"
@@ -473,8 +475,9 @@ class KnowledgeBase:
             return None
         k = schema.api_keys
         with self.store.read() as conn:
-            row = conn.execute(select(k.c.secret_hash, k.c.scope, k.c.revoked_at).where(
-                k.c.key_id == parts[1])).first()
+            row = conn.execute(
+                select(k.c.secret_hash, k.c.scope, k.c.revoked_at).where(k.c.key_id == parts[1])
+            ).first()
         digest = hashlib.sha256(parts[2].encode()).hexdigest()
         stored = row[0] if row is not None else "0" * 64
         ok = hmac.compare_digest(stored, digest)
@@ -485,8 +488,11 @@ class KnowledgeBase:
     def api_keys(self) -> pd.DataFrame:
         k = schema.api_keys
         with self.store.read() as conn:
-            res = conn.execute(select(k.c.key_id, k.c.name, k.c.scope, k.c.created_at,
-                                      k.c.revoked_at).order_by(k.c.id))
+            res = conn.execute(
+                select(k.c.key_id, k.c.name, k.c.scope, k.c.created_at, k.c.revoked_at).order_by(
+                    k.c.id
+                )
+            )
             return pd.DataFrame(res.fetchall(), columns=list(res.keys()))
 
     def revoke_api_key(self, key_id: str) -> bool:
@@ -494,9 +500,11 @@ class KnowledgeBase:
 
         def run() -> int:
             with self.store.write_transaction() as conn:
-                res = conn.execute(k.update().where(k.c.key_id == key_id,
-                                                    k.c.revoked_at.is_(None))
-                                   .values(revoked_at=_now()))
+                res = conn.execute(
+                    k.update()
+                    .where(k.c.key_id == key_id, k.c.revoked_at.is_(None))
+                    .values(revoked_at=_now())
+                )
                 return int(res.rowcount or 0)
 
         return with_retries(self.store, run) > 0
@@ -586,19 +594,23 @@ class KnowledgeBase:
         return frame.join(mf, on="dataset_id")
 
     def snapshot(self, space: str = "mlp") -> dict[str, Any]:
-        """What identifies the knowledge base's trials of ``space``: count and digest."""
+        """What identifies the knowledge base's trials of ``space``: counts and a digest."""
         import hashlib
 
         t, s = schema.trials, schema.spaces
         space_ids = select(s.c.id).where(s.c.name == space).scalar_subquery()
         with self.store.read() as conn:
-            ids = (
-                conn.execute(select(t.c.trial_id).where(t.c.space_id.in_(space_ids)))
-                .scalars()
-                .all()
-            )
-        digest = hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()[:20]
-        return {"space": space, "trials": len(ids), "digest": digest}
+            rows = conn.execute(
+                select(t.c.trial_id, t.c.dataset_id).where(t.c.space_id.in_(space_ids))
+            ).all()
+        ids = sorted(r[0] for r in rows)
+        digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()[:20]
+        return {
+            "space": space,
+            "trials": len(ids),
+            "datasets": len({r[1] for r in rows}),
+            "digest": digest,
+        }
 
     def datasets(self) -> pd.DataFrame:
         """One row per dataset: name, source, group, task, rows, features, classes, trials."""

@@ -138,12 +138,22 @@ def test_artifact_round_trips_and_is_retrained_when_the_kb_changes(
     np.testing.assert_allclose(art.score(X), again.score(X))
     assert again.snapshot == art.snapshot and again.meta_features_version == "1"
     assert advisor.ranker() is art  # cached while current
+    advisor.ranker_check_s = 0.0  # check the knowledge base on every call
     kb = KnowledgeBase(synthetic_kb)
     info = synthetic_datasets()[0][0]
     kb.contribute([record("extra", dataset=info, config=MLP_SPACE.sample(1, seed=99)[0])])
-    advisor.ranker_check_s = 0.0  # check the knowledge base on every call
-    fresh = advisor.ranker()
-    assert fresh is not art and fresh.snapshot["trials"] == art.snapshot["trials"] + 1
+    assert advisor.ranker() is art  # one more trial on a known dataset: not stale
+    other = {**info, "fingerprint": "f" * 32, "name": "new-dataset", "group": "new"}
+    kb.contribute(
+        [
+            record("extra2", dataset=other),
+            record("extra3", dataset=other, config=MLP_SPACE.sample(1, seed=7)[0]),
+        ]
+    )
+    fresh = advisor.ranker()  # a new dataset: retrained, with the same settings
+    assert fresh is not art and fresh.snapshot["trials"] == art.snapshot["trials"] + 3
+    assert fresh.snapshot["datasets"] == art.snapshot["datasets"] + 1
+    assert fresh.params == art.params
 
 
 def test_suggestions_are_diverse_explained_and_follow_the_rule(advisor) -> None:

@@ -34,6 +34,8 @@ __all__ = ["ARTIFACT_FORMAT", "ARTIFACT_VERSION", "RankerArtifact", "train_artif
 ARTIFACT_FORMAT = "tuning-advisor-ranker"
 ARTIFACT_VERSION = 1
 QUANTILES = (0.1, 0.5, 0.9)
+#: Share of changed trials (datasets unchanged) that makes an artifact stale.
+STALE_SHARE = 0.05
 #: Share of knowledge-base datasets whose nearest other-group neighbour is closer than the
 #: out-of-distribution threshold.
 OOD_QUANTILE = 0.95
@@ -161,6 +163,19 @@ class RankerArtifact:
             ranker_features=list(d.get("ranker_features") or d["feature_names"]),
             ranker_offset=float(d.get("ranker_offset", 0.0)),
         )
+
+    def is_stale(self, snapshot: dict[str, Any]) -> bool:
+        """Worth retraining: a new meta-feature version, datasets added or removed, or more
+        than ``STALE_SHARE`` of the trials changed. (A few new trials on known datasets
+        don't justify a refit on every call.)"""
+        if self.meta_features_version != metafeatures.VERSION:
+            return True
+        if self.is_current(snapshot):
+            return False
+        if snapshot.get("datasets") != self.snapshot.get("datasets"):
+            return True
+        n, m = int(snapshot.get("trials", 0)), int(self.snapshot.get("trials", 0))
+        return abs(n - m) > STALE_SHARE * max(m, 1)
 
     def is_current(self, snapshot: dict[str, Any]) -> bool:
         return (
