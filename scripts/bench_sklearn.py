@@ -50,7 +50,11 @@ class _LogInt:
         self.low, self.high = low, high
 
     def rvs(self, random_state: Any = None) -> int:
-        rng = np.random.default_rng(random_state)
+        rng = (
+            random_state
+            if hasattr(random_state, "uniform")
+            else np.random.default_rng(random_state)
+        )
         v = np.exp(rng.uniform(np.log(self.low - 0.5), np.log(self.high + 0.5)))
         return int(min(self.high, max(self.low, round(v))))
 
