@@ -9,6 +9,7 @@ from advisor.cli import data_cmds
 from advisor.cli.advice_cmds import ranker_app, suggest
 from advisor.cli.kb_cmds import kb_app
 from advisor.cli.search_cmds import predict, search
+from advisor.cli.service_cmds import keys_app, serve
 
 __all__ = ["app", "main"]
 
@@ -43,6 +44,8 @@ app.command("suggest")(suggest)
 app.add_typer(ranker_app, name="ranker")
 app.command("search")(search)
 app.command("predict")(predict)
+app.command("serve")(serve)
+app.add_typer(keys_app, name="keys")
 
 
 def main() -> None:

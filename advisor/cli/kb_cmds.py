@@ -39,15 +39,75 @@ def _kb(url: str | None):  # type: ignore[no-untyped-def]
 def add(
     file: Annotated[Path, typer.Argument(help="trial log: .jsonl or .parquet")],
     kb: KbOpt = None,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            envvar="ADVISOR_SERVER",
+            help="send to an advisor service instead (key: $ADVISOR_API_KEY); it validates "
+            "each batch of 1,000 records",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Contribute a trial log. All records are validated first; invalid ones write nothing."""
+    """Contribute a trial log. All records are validated first; invalid ones write nothing.
+
+    With --server, batches of 1,000 go to the service, which validates each (atomic per batch:
+    a rejected batch writes nothing, the batches before it stay written).
+    """
     from advisor.errors import ConflictError, ValidationError
     from knowledge_base import LIMITS
     from knowledge_base.logfiles import read_records
 
+    def problems_report(added: int, duplicates: int, problems: list[tuple[int, str]]) -> None:
+        emit_json(
+            {
+                "added": added,
+                "duplicates": duplicates,
+                "errors": len(problems),
+                "problems": [{"index": i, "reason": r} for i, r in problems],
+            }
+        )
+        raise typer.Exit(2)
+
     with user_errors():
         records = list(read_records(file))
+        if server:
+            from advisor.client import MAX_BATCH_RECORDS, AdvisorClient, ServiceRequestError
+
+            bad = [
+                (i, str(r["__bad_line__"]))
+                for i, r in enumerate(records)
+                if isinstance(r, dict) and "__bad_line__" in r
+            ]
+            if bad and as_json:
+                problems_report(0, 0, bad)
+            if bad:
+                raise ValidationError(
+                    f"{len(bad)} of {len(records)} record(s) unreadable, nothing was sent: "
+                    + "; ".join(f"record {i}: {r}" for i, r in bad[:5]),
+                    bad,
+                )
+            client = AdvisorClient(server)
+            try:
+                rep = client.contribute(records, batch_size=MAX_BATCH_RECORDS)
+            except ServiceRequestError as exc:
+                if as_json and exc.problems:
+                    problems_report(
+                        exc.added,
+                        exc.duplicates,
+                        [(int(p.get("index", -1)), str(p.get("reason"))) for p in exc.problems],
+                    )
+                raise
+            finally:
+                client.close()
+            added, duplicates = rep["added"], rep["duplicates"]
+            if as_json:
+                emit_json(
+                    {"added": added, "duplicates": duplicates, "errors": 0, "records": len(records)}
+                )
+            else:
+                console.print(f"{len(records)} record(s): {added} added, {duplicates} duplicate(s)")
+            return
         store = _kb(kb)
         try:
             store.validate(records)  # the whole file, before anything is written
