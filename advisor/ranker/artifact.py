@@ -73,6 +73,8 @@ class RankerArtifact:
     meta_features_version: str = metafeatures.VERSION
     ranker_features: list[str] | None = None  # the ranker's columns (default: all)
     ranker_offset: float = 0.0  # score += offset * prior_knn (residual ranker)
+    pointwise: Any = None  # the pointwise regressor blended with the ranker, if any
+    blend: tuple[float, float, float] = (0.0, 1.0, 1.0)  # (weight, ranker scale, pw scale)
 
     # -- persistence ----------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -93,6 +95,7 @@ class RankerArtifact:
             "feature_names": self.feature_names,
             "ranker_features": self.ranker_features or self.feature_names,
             "ranker_offset": self.ranker_offset,
+            "blend": list(self.blend),
             "feature_space": {
                 "k": fs.k,
                 "mf_columns": fs.mf_columns,
@@ -112,6 +115,7 @@ class RankerArtifact:
             "robust_order": self.robust_order,
             "models": {
                 "ranker": _model_str(self.ranker),
+                **({"pointwise": _model_str(self.pointwise)} if self.pointwise else {}),
                 **{k: _model_str(m) for k, m in self.quantiles.items()},
             },
         }
@@ -152,7 +156,11 @@ class RankerArtifact:
             fs=fs,
             feature_names=d["feature_names"],
             ranker=_Booster(models["ranker"]),
-            quantiles={k: _Booster(v) for k, v in models.items() if k != "ranker"},
+            quantiles={
+                k: _Booster(v) for k, v in models.items() if k not in ("ranker", "pointwise")
+            },
+            pointwise=_Booster(models["pointwise"]) if "pointwise" in models else None,
+            blend=tuple(d.get("blend", (0.0, 1.0, 1.0))),
             values=np.array(d["values"], dtype=float),
             names=list(d["names"]),
             ood_threshold=float(d["ood_threshold"]),
@@ -203,10 +211,13 @@ class RankerArtifact:
         M = self._matrix(X)
         names = self.ranker_features or self.feature_names
         if names != self.feature_names:
-            idx = [self.feature_names.index(n) for n in names]
-            out = self.ranker.predict(M[:, idx])
+            M_r = M[:, [self.feature_names.index(n) for n in names]]
         else:
-            out = self.ranker.predict(M)
+            M_r = M
+        out = self.ranker.predict(M_r)
+        if self.pointwise is not None and self.blend[0]:
+            w, a, b = self.blend
+            out = (1 - w) * out / a + w * self.pointwise.predict(M_r) / b
         if self.ranker_offset:
             out = out + self.ranker_offset * M[:, self.feature_names.index("prior_knn")]
         return np.asarray(out, dtype=float)
@@ -311,4 +322,8 @@ def train_artifact(
         trained_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         ranker_features=list(ranker.feature_names_),
         ranker_offset=float(ranker.prior_offset or 0.0),
+        pointwise=None if ranker.pointwise_ is None else _Booster(_model_str(ranker.pointwise_)),
+        blend=(float(ranker.pointwise_weight), *ranker.scales_)
+        if ranker.pointwise_ is not None
+        else (0.0, 1.0, 1.0),
     )

@@ -19,16 +19,29 @@ __all__ = ["GRADE_EDGES", "AdvisorRanker", "grades"]
 GRADE_EDGES = (0.5, 0.7, 0.8, 0.88, 0.94, 0.97, 0.99)
 
 
-def grades(norm: np.ndarray) -> np.ndarray:
-    """Relevance grade of each normalized score (0 = poor ... 7 = within 1% of the best)."""
-    return np.searchsorted(np.asarray(GRADE_EDGES), norm, side="right").astype(int)
+#: Grading schemes: normalized-score edges, and whether gains grow exponentially.
+GRADINGS: dict[str, tuple[tuple[float, ...], bool]] = {
+    "top8": (GRADE_EDGES, True),
+    "fine16": (tuple(np.round(np.linspace(1 / 16, 15 / 16, 15), 4)), False),
+}
+
+
+def grades(norm: np.ndarray, grading: str = "top8") -> np.ndarray:
+    """Relevance grade of each normalized score (``top8``: 0 = poor ... 7 = within 1% of
+    the best)."""
+    edges, _ = GRADINGS[grading]
+    return np.searchsorted(np.asarray(edges), norm, side="right").astype(int)
 
 
 class AdvisorRanker(BaseEstimator):
     """LightGBM ``LGBMRanker`` (``lambdarank``) with the advisor's defaults.
 
     ``fit(X, norm, group)`` takes normalized scores and turns them into grades; ``predict``
-    returns a score per row (higher = better; comparable within one dataset).
+    returns a score per row (higher = better; comparable within one dataset). With
+    ``pointwise_weight`` > 0 the ranker is blended with a pointwise LightGBM regressor of the
+    normalized score on the same features (each scaled by the spread of its training
+    predictions): the listwise model orders the top, the pointwise one keeps the scale of
+    differences (see ``reports/ranker_experiments.md``).
     """
 
     def __init__(
@@ -43,6 +56,8 @@ class AdvisorRanker(BaseEstimator):
         objective: str = "lambdarank",
         feature_set: str = "all",
         prior_offset: float = 0.0,
+        grading: str = "top8",
+        pointwise_weight: float = 0.5,
         random_state: int = 0,
     ) -> None:
         self.n_estimators = n_estimators
@@ -55,6 +70,8 @@ class AdvisorRanker(BaseEstimator):
         self.objective = objective
         self.feature_set = feature_set
         self.prior_offset = prior_offset
+        self.grading = grading
+        self.pointwise_weight = pointwise_weight
         self.random_state = random_state
 
     def _model(self) -> Any:
@@ -73,9 +90,14 @@ class AdvisorRanker(BaseEstimator):
             random_state=self.random_state,
             n_jobs=1,
             verbose=-1,
-            label_gain=[float(2**g - 1) for g in range(len(GRADE_EDGES) + 1)],
+            label_gain=self._gains(),
             lambdarank_truncation_level=20,
         )
+
+    def _gains(self) -> list[float]:
+        edges, exponential = GRADINGS[self.grading]
+        n = len(edges) + 1
+        return [float(2**g - 1) if exponential else float(g) for g in range(n)]
 
     def _columns(self, X: pd.DataFrame) -> list[str]:
         """``all``; ``no_priors`` (meta-features + configuration); ``no_meta`` (configuration +
@@ -97,14 +119,40 @@ class AdvisorRanker(BaseEstimator):
         self.model_ = self._model()
         self.model_.fit(
             X[self.feature_names_],
-            grades(np.asarray(norm)),
+            grades(np.asarray(norm), self.grading),
             group=np.asarray(group),
             init_score=self._offset(X),
         )
+        self.pointwise_ = None
+        if self.pointwise_weight:
+            from lightgbm import LGBMRegressor
+
+            self.pointwise_ = LGBMRegressor(
+                n_estimators=self.n_estimators,
+                learning_rate=self.learning_rate,
+                num_leaves=self.num_leaves,
+                min_child_samples=self.min_child_samples,
+                colsample_bytree=self.colsample_bytree,
+                subsample=self.subsample,
+                subsample_freq=1,
+                reg_lambda=self.reg_lambda,
+                random_state=self.random_state,
+                n_jobs=1,
+                verbose=-1,
+            ).fit(X[self.feature_names_], np.asarray(norm))
+            # fixed scales (so a blend does not depend on which rows are scored together)
+            self.scales_ = (
+                float(np.std(self.model_.predict(X[self.feature_names_]))) or 1.0,
+                float(np.std(self.pointwise_.predict(X[self.feature_names_]))) or 1.0,
+            )
         return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         check_is_fitted(self, "model_")
         out = np.asarray(self.model_.predict(X[self.feature_names_]), dtype=float)
+        if self.pointwise_ is not None:
+            w = float(self.pointwise_weight)
+            reg = np.asarray(self.pointwise_.predict(X[self.feature_names_]), dtype=float)
+            out = (1 - w) * out / self.scales_[0] + w * reg / self.scales_[1]
         offset = self._offset(X)
         return out if offset is None else out + offset
