@@ -18,20 +18,25 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 VARIANTS: dict[str, dict] = {
-    "lambdarank_all": {},
-    "lambdarank_no_priors": {"feature_set": "no_priors"},
-    "lambdarank_no_meta": {"feature_set": "no_meta"},
-    "xendcg_all": {"objective": "rank_xendcg"},
-    "residual_on_knn_prior": {"prior_offset": 4.0},
-    "small_trees": {"num_leaves": 7, "min_child_samples": 60},
-    "big_trees": {"num_leaves": 31, "min_child_samples": 20, "n_estimators": 400},
+    "blend_0.5 (default)": {},
+    "lambdarank_only": {"pointwise_weight": 0.0},
+    "lambdarank_only_no_priors": {"pointwise_weight": 0.0, "feature_set": "no_priors"},
+    "blend_0.5_no_priors": {"feature_set": "no_priors"},
+    "blend_0.5_no_meta": {"feature_set": "no_meta"},
+    "blend_0.3": {"pointwise_weight": 0.3},
+    "blend_0.7": {"pointwise_weight": 0.7},
+    "lambdarank_fine16": {"pointwise_weight": 0.0, "grading": "fine16"},
+    "xendcg_only": {"pointwise_weight": 0.0, "objective": "rank_xendcg"},
+    "residual_on_knn_prior": {"pointwise_weight": 0.0, "prior_offset": 4.0},
+    "blend_small_trees": {"num_leaves": 7, "min_child_samples": 60},
+    "blend_big_trees": {"num_leaves": 31, "min_child_samples": 20, "n_estimators": 400},
 }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kb", default=None)
-    ap.add_argument("--variants", default=",".join(VARIANTS))
+    ap.add_argument("--variants", default="|".join(VARIANTS), help="names separated by |")
     args = ap.parse_args()
     from advisor.facade import Advisor
     from advisor.ranker.evaluate import evaluate
@@ -67,7 +72,7 @@ def main() -> None:
 
     for method in base.methods:
         lines.append(line(f"baseline: {method}", base, 0, method))
-    for name in args.variants.split(","):
+    for name in args.variants.split("|"):
         t = time.time()
         res = evaluate(table, methods=("ranker",), params=VARIANTS[name], nested=False)
         lines.append(line(name, res, time.time() - t, "ranker"))
