@@ -72,15 +72,7 @@ def trial_record(
         "seed": result.seed,
         "epochs": result.epochs,
         "max_epochs": result.max_epochs,
-        "learning_curve": [
-            {
-                "epoch": e.epoch,
-                "objective": e.objective,
-                "train_loss": e.train_loss,
-                "valid_loss": e.valid_loss,
-            }
-            for e in result.learning_curve
-        ],
+        "learning_curve": result.curve(),
         "metrics": result.metrics,
         "objective": result.objective,
         "score": result.score,

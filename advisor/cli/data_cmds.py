@@ -85,15 +85,7 @@ def evaluate(
         "status": result.status,
         "score": result.score,
         "valid": result.metrics,
-        "learning_curve": [
-            {
-                "epoch": e.epoch,
-                "objective": e.objective,
-                "train_loss": e.train_loss,
-                "valid_loss": e.valid_loss,
-            }
-            for e in result.learning_curve
-        ],
+        "learning_curve": result.curve(),
         "runtime_s": round(result.runtime_s, 4),
         "message": result.message,
     }

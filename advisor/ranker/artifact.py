@@ -25,7 +25,7 @@ from advisor._version import __version__
 from advisor.errors import RankerError
 from advisor.ranker.features import FeatureSpace
 from advisor.ranker.fit import fit_ranker, ranker_params, training_rows
-from advisor.ranker.model import AdvisorRanker
+from advisor.ranker.model import AdvisorRanker, regressor
 from advisor.ranker.table import PerformanceTable
 from advisor.spaces import SearchSpace
 
@@ -263,8 +263,6 @@ def train_artifact(
     progress: Callable[[str], None] | None = None,
 ) -> RankerArtifact:
     """Fit the ranker (hyperparameters by grouped CV unless given) and the quantile models."""
-    from lightgbm import LGBMRegressor
-
     say = progress or (lambda _msg: None)
     if table.datasets.shape[0] < 3:
         raise RankerError(
@@ -291,20 +289,7 @@ def train_artifact(
     quantiles = {}
     for a in QUANTILES:
         say(f"fitting the {int(a * 100)}% quantile model of the objective")
-        m = LGBMRegressor(
-            objective="quantile",
-            alpha=a,
-            n_estimators=300,
-            learning_rate=0.05,
-            num_leaves=15,
-            min_child_samples=40,
-            subsample=0.8,
-            subsample_freq=1,
-            colsample_bytree=0.8,
-            verbose=-1,
-            n_jobs=1,
-            random_state=0,
-        )
+        m = regressor(objective="quantile", alpha=a)
         m.fit(X, y_raw)
         quantiles[f"q{int(a * 100)}"] = m
     return RankerArtifact(

@@ -27,6 +27,7 @@ import pandas as pd
 
 from advisor.ranker.features import FeatureSpace
 from advisor.ranker.fit import fit_ranker, ranker_params, training_rows
+from advisor.ranker.model import regressor
 from advisor.ranker.table import PerformanceTable
 from advisor.spaces import config_hash, named_config
 
@@ -127,8 +128,6 @@ def evaluate(
     With ``nested`` the ranker's hyperparameters are chosen by grouped cross-validation inside
     every training fold (never on the held-out group); otherwise ``params`` are used as given.
     """
-    from lightgbm import LGBMRegressor
-
     default_hash = config_hash(named_config("default")) if table.space.name == "mlp" else None
     groups = sorted(table.datasets["group"].unique())
     rows: list[dict[str, Any]] = []
@@ -141,18 +140,7 @@ def evaluate(
         ranker = fit_ranker(X, norm, sizes, chosen) if "ranker" in methods else None
         reg = None
         if "regressor" in methods:
-            reg = LGBMRegressor(
-                n_estimators=300,
-                learning_rate=0.05,
-                num_leaves=15,
-                min_child_samples=40,
-                subsample=0.8,
-                subsample_freq=1,
-                colsample_bytree=0.8,
-                verbose=-1,
-                n_jobs=1,
-                random_state=0,
-            )
+            reg = regressor()
             reg.fit(X, norm)
         # portfolio: average rank over training datasets
         ranks = pd.DataFrame(fs.norm, columns=fs.config_hashes).rank(axis=1, ascending=False)

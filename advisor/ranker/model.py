@@ -13,7 +13,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["GRADE_EDGES", "AdvisorRanker", "grades"]
+__all__ = ["GRADE_EDGES", "AdvisorRanker", "grades", "regressor"]
 
 #: Normalized-score edges of the relevance grades 0..len(GRADE_EDGES): finer near the top.
 GRADE_EDGES = (0.5, 0.7, 0.8, 0.88, 0.94, 0.97, 0.99)
@@ -31,6 +31,53 @@ def grades(norm: np.ndarray, grading: str = "top8") -> np.ndarray:
     the best)."""
     edges, _ = GRADINGS[grading]
     return np.searchsorted(np.asarray(edges), norm, side="right").astype(int)
+
+
+def _tree_params(
+    n_estimators: int = 300,
+    learning_rate: float = 0.05,
+    num_leaves: int = 15,
+    min_child_samples: int = 40,
+    colsample_bytree: float = 0.8,
+    subsample: float = 0.8,
+    reg_lambda: float = 1.0,
+    random_state: int = 0,
+) -> dict[str, Any]:
+    """The LightGBM settings every model of the ranker package shares."""
+    return {
+        "n_estimators": n_estimators,
+        "learning_rate": learning_rate,
+        "num_leaves": num_leaves,
+        "min_child_samples": min_child_samples,
+        "colsample_bytree": colsample_bytree,
+        "subsample": subsample,
+        "subsample_freq": 1,
+        "reg_lambda": reg_lambda,
+        "random_state": random_state,
+        "n_jobs": 1,
+        "verbose": -1,
+    }
+
+
+_TREE_ARGS = (
+    "n_estimators",
+    "learning_rate",
+    "num_leaves",
+    "min_child_samples",
+    "colsample_bytree",
+    "subsample",
+    "reg_lambda",
+    "random_state",
+)
+
+
+def regressor(**overrides: Any) -> Any:
+    """A pointwise (or quantile, with ``objective="quantile", alpha=...``) LightGBM
+    regressor with the shared settings."""
+    from lightgbm import LGBMRegressor
+
+    tree = {k: overrides.pop(k) for k in list(overrides) if k in _TREE_ARGS}
+    return LGBMRegressor(**_tree_params(**tree), **overrides)
 
 
 class AdvisorRanker(BaseEstimator):
@@ -74,24 +121,26 @@ class AdvisorRanker(BaseEstimator):
         self.pointwise_weight = pointwise_weight
         self.random_state = random_state
 
+    def _tree(self) -> dict[str, Any]:
+        return _tree_params(
+            self.n_estimators,
+            self.learning_rate,
+            self.num_leaves,
+            self.min_child_samples,
+            self.colsample_bytree,
+            self.subsample,
+            self.reg_lambda,
+            self.random_state,
+        )
+
     def _model(self) -> Any:
         from lightgbm import LGBMRanker
 
         return LGBMRanker(
             objective=self.objective,
-            n_estimators=self.n_estimators,
-            learning_rate=self.learning_rate,
-            num_leaves=self.num_leaves,
-            min_child_samples=self.min_child_samples,
-            colsample_bytree=self.colsample_bytree,
-            subsample=self.subsample,
-            subsample_freq=1,
-            reg_lambda=self.reg_lambda,
-            random_state=self.random_state,
-            n_jobs=1,
-            verbose=-1,
             label_gain=self._gains(),
             lambdarank_truncation_level=20,
+            **self._tree(),
         )
 
     def _gains(self) -> list[float]:
@@ -125,21 +174,9 @@ class AdvisorRanker(BaseEstimator):
         )
         self.pointwise_ = None
         if self.pointwise_weight:
-            from lightgbm import LGBMRegressor
-
-            self.pointwise_ = LGBMRegressor(
-                n_estimators=self.n_estimators,
-                learning_rate=self.learning_rate,
-                num_leaves=self.num_leaves,
-                min_child_samples=self.min_child_samples,
-                colsample_bytree=self.colsample_bytree,
-                subsample=self.subsample,
-                subsample_freq=1,
-                reg_lambda=self.reg_lambda,
-                random_state=self.random_state,
-                n_jobs=1,
-                verbose=-1,
-            ).fit(X[self.feature_names_], np.asarray(norm))
+            self.pointwise_ = regressor(**{k: getattr(self, k) for k in _TREE_ARGS}).fit(
+                X[self.feature_names_], np.asarray(norm)
+            )
             # fixed scales (so a blend does not depend on which rows are scored together)
             self.scales_ = (
                 float(np.std(self.model_.predict(X[self.feature_names_]))) or 1.0,

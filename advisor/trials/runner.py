@@ -83,9 +83,13 @@ class TrialResult:
     message: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def curve(self) -> list[dict[str, Any]]:
+        """The learning curve as JSON-ready dicts (epoch, objective, train and valid loss)."""
+        return [asdict(e) for e in self.learning_curve]
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["learning_curve"] = [asdict(e) for e in self.learning_curve]
+        d["learning_curve"] = self.curve()
         return d
 
 
