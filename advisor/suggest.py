@@ -20,7 +20,7 @@ import numpy as np
 from advisor.errors import ConfigError
 from advisor.objectives import DEFAULT_OBJECTIVE
 from advisor.ranker.artifact import RankerArtifact
-from advisor.ranker.features import perturb_units
+from advisor.ranker.features import UNSEEN_SHRINK, perturb_units
 from advisor.spaces import CategoricalParam
 
 __all__ = ["Advice", "Suggestion", "suggest"]
@@ -28,8 +28,6 @@ __all__ = ["Advice", "Suggestion", "suggest"]
 #: Two suggestions closer than this (mean per-hyperparameter distance in [0, 1]) are copies.
 MIN_DISTANCE = 0.08
 N_NEIGHBORS = 3
-#: Weight of the ranker's own score for a perturbation against its parent's score.
-SHRINK = 0.5
 
 
 @dataclass(frozen=True)
@@ -121,7 +119,7 @@ def suggest(
         raw = art.score(fs.matrix(mf_row, E_new, pmean[par], pknn[par]))
         # the ranker never saw these points evaluated: shrink towards the parent's score, so
         # a perturbation wins only where the ranker predicts a clear improvement
-        scores = np.concatenate([s_kb, s_kb[par] + SHRINK * (raw - s_kb[par])])
+        scores = np.concatenate([s_kb, s_kb[par] + UNSEEN_SHRINK * (raw - s_kb[par])])
         parents = np.concatenate([np.arange(n_kb), par])
     else:
         scores, parents = s_kb, np.arange(n_kb)

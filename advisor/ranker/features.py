@@ -24,9 +24,12 @@ import pandas as pd
 from advisor.ranker.table import PerformanceTable
 from advisor.spaces import CategoricalParam, SearchSpace
 
-__all__ = ["FeatureSpace", "config_frame", "encoded_frame", "perturb_units"]
+__all__ = ["UNSEEN_SHRINK", "FeatureSpace", "config_frame", "encoded_frame", "perturb_units"]
 
 PRIORS = ("prior_mean", "prior_knn")
+#: Weight of the ranker's own score for a configuration it never saw evaluated, against the
+#: score of its nearest evaluated configuration (the rest is shrunk towards that parent).
+UNSEEN_SHRINK = 0.5
 
 
 def config_frame(space: SearchSpace, configs: Sequence[Mapping[str, Any]]) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from advisor.ranker.artifact import RankerArtifact
-from advisor.ranker.features import perturb_units
+from advisor.ranker.features import UNSEEN_SHRINK, perturb_units
 from advisor.spaces import CategoricalParam, SearchSpace, config_hash
 
 __all__ = ["Prior"]
@@ -27,16 +27,27 @@ class Prior:
         self.pmean, self.pknn, _ = fs.query_priors(scaled)
         self._col = {h: j for j, h in enumerate(fs.config_hashes)}
         self.cat = np.array([isinstance(p, CategoricalParam) for p in self.space.params])
+        self.kb_scores = art.score(fs.matrix(self.mf_row, fs.encoded, self.pmean, self.pknn))
 
     def score(self, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
-        """The ranker's score of each configuration (higher is better)."""
+        """The ranker's score of each configuration (higher is better).
+
+        A configuration never evaluated in the knowledge base takes the priors of its nearest
+        evaluated one (its parent), and its score is shrunk towards the parent's by
+        ``UNSEEN_SHRINK`` (the ranker has never seen it evaluated).
+        """
         if not configs:
             return np.empty(0)
         fs = self.art.fs
         par = fs.parents(configs)
-        idx = [self._col.get(config_hash(dict(c)), int(par[i])) for i, c in enumerate(configs)]
-        X = fs.rows(self.mf_row, list(configs), self.pmean[idx], self.pknn[idx])
-        return self.art.score(X)
+        known = [self._col.get(config_hash(dict(c))) for c in configs]
+        idx = [k if k is not None else int(par[i]) for i, k in enumerate(known)]
+        raw = self.art.score(
+            fs.matrix(self.mf_row, self.space.encode(configs), self.pmean[idx], self.pknn[idx])
+        )
+        parent = self.kb_scores[idx]
+        unseen = np.array([k is None for k in known])
+        return np.where(unseen, parent + UNSEEN_SHRINK * (raw - parent), raw)
 
     def units(self, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
         return self.space.unit_of(configs)
@@ -75,7 +86,7 @@ class Prior:
         """Knowledge-base configurations and perturbations of the best, scored and sorted."""
         fs = self.art.fs
         kb = [fs.configs[h] for h in fs.config_hashes]
-        s = self.score(kb)
+        s = self.kb_scores
         top = [kb[i] for i in np.argsort(-s, kind="stable")[:20]]
         fresh = self.perturb(top, max(0, n - len(kb)), rng)
         configs = kb + fresh

@@ -34,7 +34,7 @@ from advisor.spaces import CategoricalParam, FloatParam, IntParam, SearchSpace
 __all__ = ["AdvisorSampler", "distributions", "trial_value"]
 
 KAPPA = 0.5
-MIN_NEW_DISTANCE = 0.02
+MIN_NEW_DISTANCE = 0.04
 
 
 def distributions(

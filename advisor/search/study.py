@@ -142,7 +142,7 @@ def run_search(
     device: str = "auto",
     objective: str | None = None,
     trial_time_limit: float | None = None,
-    warm_k: int = 5,
+    warm_k: int = 3,
     prune: bool = True,
     on_result: ResultHook | None = None,
     on_progress: ProgressHook | None = None,
