@@ -247,3 +247,19 @@ def test_ranker_evaluate_cli_reports_every_method(cli, synthetic_kb) -> None:
         "regressor",
     }
     assert set(out["by_task"]) == {"classification", "regression"}
+
+
+def test_a_real_dataset_unlike_the_knowledge_base_is_flagged(advisor) -> None:
+    """The synthetic knowledge base holds 6-feature datasets of 100-2,500 rows; a wide,
+    tiny, many-class dataset of binary features is far from all of them."""
+    rng = np.random.default_rng(3)
+    X = (rng.random((60, 300)) < 0.05).astype(int)
+    y = np.repeat(np.arange(12), 5)
+    advice = advisor.suggest(X, y, k=3)
+    assert advice.task == "classification"
+    assert advice.out_of_distribution and advice.distance > advice.ood_threshold
+    assert {s.source for s in advice.suggestions} == {"robust"}
+    info, _ = synthetic_datasets()[1]  # one of its own datasets is in distribution
+    assert not advisor.suggest(
+        meta_features=info["meta_features"], task=info["task"]
+    ).out_of_distribution
