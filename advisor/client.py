@@ -206,11 +206,9 @@ class AdvisorClient:
         space: str = "mlp",
     ) -> dict[str, Any]:
         """Meta-features of ``path`` computed here, then :meth:`suggest` (no data is sent)."""
-        from advisor.data import load_dataset
-        from advisor.metafeatures import extract
+        from advisor.facade import Advisor
 
-        ds = load_dataset(path, target, task=task)  # type: ignore[arg-type]
-        mf = extract(ds)
+        mf = Advisor().meta_features(path, target, task=task)  # never opens a knowledge base
         return self.suggest(dict(mf.values), mf.task, k=k, space=space)
 
     def suggest_csv(

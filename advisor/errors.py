@@ -92,9 +92,14 @@ class RankerError(AdvisorError):
 
 
 class SearchError(AdvisorError):
-    """A search cannot run (bad budget, unknown strategy, storage problem)."""
+    """A search cannot run (bad budget, unknown strategy, storage problem), or a final
+    training failed (``status`` says how: ``diverged``, ``failed``, ``timeout``)."""
 
     error_code = "search_error"
+
+    def __init__(self, message: str, status: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class ServiceError(AdvisorError):

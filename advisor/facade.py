@@ -9,7 +9,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 #: Ranker artifacts trained on the shipped seed (used while the knowledge base matches it).
 SHIPPED_RANKERS = Path(__file__).resolve().parents[1] / "knowledge_base" / "seed"
 
-__all__ = ["Advisor"]
+__all__ = ["META_VERSION", "Advisor"]
 
 DataArg = str | Path | pd.DataFrame | np.ndarray
 
@@ -98,10 +98,22 @@ class Advisor:
         y: Sequence[Any] | np.ndarray | pd.Series | None = None,
         task: str = "auto",
         name: str | None = None,
+        min_rows: int | None = None,
     ) -> Dataset:
+        """A validated :class:`Dataset`; ``min_rows`` lowers the row minimums (a trial with a
+        validation split needs 20 rows and 2 per class; training on all rows needs fewer)."""
         if isinstance(data, Dataset):
             return data
-        return load_dataset(data, target, y=y, task=task, name=name)  # type: ignore[arg-type]
+        if task not in ("auto", "classification", "regression"):
+            raise ConfigError(
+                f"task is {task!r}, but must be one of auto, classification, regression"
+            )
+        resolved = cast(Literal["auto", "classification", "regression"], task)
+        if min_rows is not None:
+            return load_dataset(
+                data, target, y=y, task=resolved, name=name, min_rows=min_rows, min_rows_per_class=1
+            )
+        return load_dataset(data, target, y=y, task=resolved, name=name)
 
     def meta_features(
         self,
@@ -271,7 +283,6 @@ class Advisor:
         Give the data (``suggest(X, y)`` or ``suggest("data.csv", target="y")``), or only its
         meta-features and task (``suggest(meta_features=..., task=...)``) if it cannot be shared.
         """
-        from advisor.metafeatures import check_vector
         from advisor.suggest import suggest as _suggest
 
         if meta_features is None:
@@ -284,7 +295,7 @@ class Advisor:
                 raise ConfigError(
                     f"with meta_features, task must be classification or regression, got {task!r}"
                 )
-            values, resolved = check_vector(META_VERSION, dict(meta_features)), task
+            values, resolved = self.check_meta_features(dict(meta_features)), task
         art = self.ranker(space)
         return _suggest(art, values, resolved, k=k, n_candidates=n_candidates, seed=seed)
 
@@ -371,5 +382,97 @@ class Advisor:
         split = prepare_split(ds, str(config["feature_scaling"]), rows=(rows, rows))
         result, module, split = train(split, config, epochs=epochs, seed=seed, device=self.device)
         if module is None:
-            raise SearchError(f"the final model did not train: {result.status} ({result.message})")
+            raise SearchError(
+                f"the final model did not train: {result.status} ({result.message})",
+                result.status,
+            )
         return FittedModel(module, split, result.config, result)
+
+    # -- helpers for the interfaces (CLI, service, integrations) -------------------------------
+    def sampler(
+        self,
+        meta_features: Mapping[str, Any],
+        *,
+        space: str = "mlp",
+        seed: int = 0,
+        param_map: dict[str, str] | None = None,
+    ) -> Any:
+        """An Optuna sampler (``AdvisorSampler``) guided by the ranker's prior for a dataset
+        with these meta-features, refined by the study's own trials."""
+        from advisor.search import AdvisorSampler, Prior
+
+        return AdvisorSampler(
+            Prior(self.ranker(space), dict(meta_features)), seed=seed, param_map=param_map
+        )
+
+    def distributions(self, space: str = "mlp") -> dict[str, Any]:
+        """The Optuna distributions of a space."""
+        from advisor.search import distributions
+
+        return distributions(self.space(space))
+
+    def evaluate_ranker(
+        self,
+        space: str = "mlp",
+        *,
+        nested: bool = True,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Any:
+        """Leave-one-group-out evaluation of the ranker against the baselines."""
+        from advisor.ranker.evaluate import evaluate
+
+        return evaluate(self.performance_table(space), nested=nested, progress=progress)
+
+    def dataset_record(
+        self,
+        dataset: Dataset,
+        *,
+        name: str | None = None,
+        source: str | None = None,
+        group: str | None = None,
+    ) -> dict[str, Any]:
+        """The ``dataset`` part of a trial record: fingerprint, sizes, task, meta-features."""
+        from advisor.records import dataset_info
+
+        return dataset_info(dataset, extract(dataset), name=name, source=source, group=group)
+
+    @staticmethod
+    def load_model(path: str | Path) -> FittedModel:
+        """A model saved by ``search --save-model`` (``FittedModel.save``)."""
+        from advisor.trials import FittedModel
+
+        return FittedModel.load(path)
+
+    @staticmethod
+    def read_table(path: str | Path) -> pd.DataFrame:
+        """A CSV/TSV/Parquet file as a DataFrame (clear errors for bad files)."""
+        from advisor.data import read_table
+
+        return read_table(path)
+
+    @staticmethod
+    def meta_feature_specs() -> list[Any]:
+        """Every meta-feature with its group and one-line description."""
+        from advisor.metafeatures import specs
+
+        return specs()
+
+    @staticmethod
+    def meta_feature_names() -> list[str]:
+        from advisor.metafeatures import feature_names
+
+        return feature_names()
+
+    @staticmethod
+    def check_meta_features(values: Any) -> dict[str, float | None]:
+        """A contributed meta-feature vector, validated (raises :class:`ConfigError`)."""
+        from advisor.metafeatures import check_vector
+
+        return check_vector(META_VERSION, values)
+
+    @staticmethod
+    def trial_id(*parts: object) -> str:
+        """A trial id derived from what identifies a trial (re-sending stays idempotent)."""
+        from advisor.records import deterministic_trial_id
+
+        return deterministic_trial_id(*parts)

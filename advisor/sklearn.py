@@ -141,9 +141,8 @@ class _AdvisorMLP(BaseEstimator):
     # -- fitting --------------------------------------------------------------------------------
     def fit(self, X: Any, y: Any) -> _AdvisorMLP:
         """Choose the configuration (see the class docstring) and train on all of X, y."""
-        from advisor.data import load_dataset, prepare_split
-        from advisor.trials import FittedModel
-        from advisor.trials.runner import train
+        from advisor.errors import SearchError
+        from advisor.facade import Advisor
 
         if y is None:
             raise ValueError(
@@ -163,37 +162,25 @@ class _AdvisorMLP(BaseEstimator):
             raise ValueError("Complex data not supported")
         if self._task == "classification":
             check_classification_targets(y_checked)
+        trainer = Advisor(self.kb, device=self.device)  # opens no knowledge base to train
         try:
-            ds = load_dataset(
-                _frame(X, X_checked),
-                y=np.asarray(y_checked),
-                task=self._task,
-                min_rows=2,
-                min_rows_per_class=1,
+            ds = trainer.load(
+                _frame(X, X_checked), y=np.asarray(y_checked), task=self._task, min_rows=2
             )
             config, info = self._config(ds)
-            rows = np.arange(ds.n_rows)
-            split = prepare_split(ds, config["feature_scaling"], rows=(rows, rows))
-            result, module, split = train(
-                split, config, epochs=self.epochs, seed=self.random_state, device=self.device
-            )
-            if module is None:
+            try:
+                model = trainer.fit_final(ds, config, epochs=self.epochs, seed=self.random_state)
+            except SearchError as exc:
                 warnings.warn(
-                    f"training {result.status} with {config} ({result.message}); "
-                    "falling back to `default`",
+                    f"training {exc.status} with {config}; falling back to `default`",
                     ConvergenceWarning,
                     stacklevel=2,
                 )
                 config, info = named_config("default"), None
-                split = prepare_split(ds, config["feature_scaling"], rows=(rows, rows))
-                result, module, split = train(
-                    split, config, epochs=self.epochs, seed=self.random_state, device=self.device
-                )
-            if module is None:
-                raise ValueError(f"training failed: {result.status} ({result.message})")
+                model = trainer.fit_final(ds, config, epochs=self.epochs, seed=self.random_state)
         except AdvisorError as exc:
             raise ValueError(str(exc)) from None
-        self.model_ = FittedModel(module, split, config, result)
+        self.model_ = model
         self.config_ = dict(config)
         self.suggestion_ = info
         if self._task == "classification":
@@ -297,10 +284,7 @@ class AdvisorSearchCV(MetaEstimatorMixin, BaseEstimator):
     ) -> tuple[Any, list[dict[str, Any]], Any]:
         import optuna
 
-        from advisor.data import load_dataset
-        from advisor.search import AdvisorSampler, Prior
-
-        ds = load_dataset(_frame(X, np.asarray(X)), y=np.asarray(y), task=task)
+        ds = _advisor(self.kb).load(_frame(X, np.asarray(X)), y=np.asarray(y), task=task)
         if self.strategy == "tpe":
             return optuna.samplers.TPESampler(seed=self.random_state), [], ds
         if self.strategy == "random":
@@ -308,15 +292,12 @@ class AdvisorSearchCV(MetaEstimatorMixin, BaseEstimator):
         if self.strategy != "advisor":
             raise ValueError(f"strategy is {self.strategy!r}, but must be advisor, tpe or random")
         adv = _advisor(self.kb)
-        from advisor.metafeatures import extract
-
-        mf = extract(ds)
-        prior = Prior(adv.ranker("mlp"), mf.values)
+        mf = adv.meta_features(ds)
         advice = adv.suggest(
             meta_features=mf.values, task=ds.task, k=max(1, min(self.warm_k, self.n_trials))
         )
         return (
-            AdvisorSampler(prior, seed=self.random_state),
+            adv.sampler(mf.values, seed=self.random_state),
             [s.config for s in advice.suggestions],
             ds,
         )
@@ -326,8 +307,6 @@ class AdvisorSearchCV(MetaEstimatorMixin, BaseEstimator):
         from sklearn.base import is_classifier
         from sklearn.metrics import check_scoring
         from sklearn.model_selection import check_cv, cross_validate
-
-        from advisor.search import distributions
 
         if (
             not isinstance(self.n_trials, int)
@@ -347,7 +326,7 @@ class AdvisorSearchCV(MetaEstimatorMixin, BaseEstimator):
         study = optuna.create_study(direction="maximize", sampler=sampler)
         for cfg in warm:
             study.enqueue_trial(cfg, user_attrs={"warm_start": True})
-        dists = distributions(MLP_SPACE)
+        dists = _advisor(self.kb).distributions("mlp")
         rows: list[dict[str, Any]] = []
         n_splits = cv.get_n_splits(X, y)
         for _ in range(self.n_trials):
@@ -429,21 +408,20 @@ class AdvisorSearchCV(MetaEstimatorMixin, BaseEstimator):
 
     def _contribute(self, ds: Any, rows: list[dict[str, Any]]) -> None:
         from advisor._version import __version__
-        from advisor.metafeatures import extract
-        from advisor.records import dataset_info, deterministic_trial_id
+        from advisor.facade import Advisor
 
         name = (
             self.scoring
             if isinstance(self.scoring, str)
             else ("accuracy" if ds.task == "classification" else "r2")
         )
-        info = dataset_info(ds, extract(ds))
+        info = _advisor(self.kb).dataset_record(ds)
         records = []
         for r in rows:
             ok = np.isfinite(r["mean"])
             records.append(
                 {
-                    "trial_id": deterministic_trial_id(
+                    "trial_id": Advisor.trial_id(
                         "searchcv",
                         info["fingerprint"],
                         repr(sorted(r["config"].items())),

@@ -183,16 +183,16 @@ def evaluate(
 
     with user_errors():
         from advisor.facade import Advisor
-        from advisor.ranker.evaluate import evaluate as run
 
         adv = Advisor(kb)
-        table = adv.performance_table(space)
-        adv.close()
         with Progress(console=err_console, transient=True) as bar:
-            task = bar.add_task("held-out groups", total=table.datasets["group"].nunique())
-            result = run(
-                table, nested=not fixed, progress=lambda i, n: bar.update(task, completed=i)
+            task = bar.add_task("held-out groups", total=None)
+            result = adv.evaluate_ranker(
+                space,
+                nested=not fixed,
+                progress=lambda i, n: bar.update(task, completed=i, total=n),
             )
+        adv.close()
     out = result.to_dict()
     if as_json:
         emit_json(out)

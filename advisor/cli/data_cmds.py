@@ -24,18 +24,16 @@ def meta_features(
 ) -> None:
     """Compute the dataset's meta-feature vector (simple, statistical, info-theory, landmarks)."""
     with user_errors():
-        from advisor.data import load_dataset
-        from advisor.metafeatures import extract, specs
+        from advisor.facade import Advisor
 
-        ds = load_dataset(data, target, task=task)  # type: ignore[arg-type]
-        mf = extract(ds, seed=seed)
+        mf = Advisor().meta_features(data, target, task=task, seed=seed)
     if as_json:
         emit_json(mf.to_dict())
         return
     table = Table(title=f"{data.name}: {mf.task}, meta-features v{mf.version}")
     for col in ("group", "name", "value", "description"):
         table.add_column(col)
-    for s in specs():
+    for s in Advisor.meta_feature_specs():
         v = mf.values[s.name]
         table.add_row(s.group, s.name, "n/a" if v is None else f"{v:.4g}", s.description)
     console.print(table)
@@ -61,21 +59,15 @@ def evaluate(
 ) -> None:
     """Train one configuration on TRAIN; report validation (and test) metrics."""
     with user_errors():
-        from advisor.data import SplitCache, load_dataset
+        from advisor.facade import Advisor
         from advisor.spaces import MLP_SPACE, named_config
-        from advisor.trials import fit_model
 
         cfg = load_config_arg(config, lambda c: MLP_SPACE.validate(c, complete=True), named_config)
-        ds = load_dataset(train, target, task=task)  # type: ignore[arg-type]
-        test_ds = load_dataset(test, target, task=ds.task) if test is not None else None
-        result, model = fit_model(
-            SplitCache(ds, seed=seed),
-            cfg,
-            epochs=epochs,
-            seed=seed,
-            device=device,
-            time_limit=time_limit,
-            objective=objective,
+        adv = Advisor(device=device)
+        ds = adv.load(train, target, task=task)
+        test_ds = adv.load(test, target, task=ds.task) if test is not None else None
+        result, model = adv.evaluate(
+            ds, cfg, epochs=epochs, seed=seed, objective=objective, time_limit=time_limit
         )
         test_metrics = model.metrics(test_ds) if (model is not None and test_ds) else None
     payload = {

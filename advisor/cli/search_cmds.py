@@ -159,11 +159,10 @@ def predict(
     import pandas as pd
 
     with user_errors():
-        from advisor.data import read_table
-        from advisor.trials import FittedModel
+        from advisor.facade import Advisor
 
-        m = FittedModel.load(model)
-        frame = read_table(data)
+        m = Advisor.load_model(model)
+        frame = Advisor.read_table(data)
         X = frame.drop(columns=[c for c in frame.columns if c not in m.feature_columns])
         out = pd.DataFrame({"prediction": m.predict(X)})
         if proba and m.task == "classification":

@@ -1,6 +1,13 @@
 """Loading, validating, splitting and preprocessing tabular datasets."""
 
-from advisor.data.dataset import MIN_ROWS, Dataset, Task, infer_task, load_dataset
+from advisor.data.dataset import (
+    MIN_ROWS,
+    MIN_ROWS_PER_CLASS,
+    Dataset,
+    Task,
+    infer_task,
+    load_dataset,
+)
 from advisor.data.loading import read_table
 from advisor.data.preprocessing import (
     SCALINGS,
@@ -14,6 +21,7 @@ from advisor.data.preprocessing import (
 
 __all__ = [
     "MIN_ROWS",
+    "MIN_ROWS_PER_CLASS",
     "SCALINGS",
     "Dataset",
     "PreparedSplit",

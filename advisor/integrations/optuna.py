@@ -188,7 +188,6 @@ def advisor_sampler(
     study's own trials; pass it to ``optuna.create_study(sampler=...)`` with your objective.
     Parameters the advisor does not know are sampled at random."""
     from advisor.facade import Advisor
-    from advisor.search import AdvisorSampler, Prior
 
     adv = advisor or Advisor()
     if meta_features is None:
@@ -196,4 +195,4 @@ def advisor_sampler(
         values = dict(mf.values)
     else:
         values = dict(meta_features)
-    return AdvisorSampler(Prior(adv.ranker(space), values), seed=seed, param_map=param_map)
+    return adv.sampler(values, space=space, seed=seed, param_map=param_map)

@@ -236,16 +236,14 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
 
 
 def _csv_advice(runtime: Runtime, body: bytes, target: str, task: str, k: int, space: str) -> bytes:
-    from advisor.data import load_dataset
-    from advisor.metafeatures import extract
+    from advisor.facade import Advisor
 
     runtime.check_space(space)
     with tempfile.TemporaryDirectory(prefix="advisor-upload-") as tmp:
         path = Path(tmp) / "upload.csv"
         path.write_bytes(body)
         try:
-            ds = load_dataset(path, target, task=task, name="upload.csv")  # type: ignore[arg-type]
-            mf = extract(ds)
+            mf = Advisor().meta_features(path, target, task=task)
         except AdvisorError:
             raise
         except Exception as exc:  # a parser's error on a user's file is the user's error

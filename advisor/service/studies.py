@@ -31,15 +31,12 @@ from optuna.trial import FrozenTrial, TrialState
 
 from advisor._version import __version__
 from advisor.errors import ConfigError
-from advisor.metafeatures import VERSION as META_VERSION
-from advisor.metafeatures import check_vector, feature_names
-from advisor.records import deterministic_trial_id
-from advisor.search import AdvisorSampler, Prior, distributions
+from advisor.facade import META_VERSION, Advisor
+from advisor.objectives import DEFAULT_OBJECTIVE
 from advisor.service.errors import ApiError
 from advisor.service.models import CreateStudyRequest, TellRequest
 from advisor.service.settings import pg_schema, studies_url
 from advisor.spaces import SearchSpace, config_hash
-from advisor.trials.metrics import DEFAULT_OBJECTIVE
 
 if TYPE_CHECKING:
     from advisor.service.runtime import Runtime
@@ -56,7 +53,7 @@ _MAX_SAMPLERS = 64
 
 def meta_features_fingerprint(task: str, meta_features: dict[str, float | None]) -> str:
     """A dataset fingerprint from its meta-feature vector (clients send no data)."""
-    vector = [meta_features.get(n) for n in feature_names()]
+    vector = [meta_features.get(n) for n in Advisor.meta_feature_names()]
     text = orjson.dumps(["advisor-service", META_VERSION, task, vector])
     return hashlib.sha256(text).hexdigest()[:32]
 
@@ -91,7 +88,7 @@ class StudyService:
         self.url = runtime.settings.studies_url or studies_url(runtime.kb.url)
         self._storage: RDBStorage | None = None
         self._init = threading.Lock()
-        self._samplers: OrderedDict[str, AdvisorSampler] = OrderedDict()
+        self._samplers: OrderedDict[str, Any] = OrderedDict()
         optuna.logging.set_verbosity(optuna.logging.WARNING)
 
     def close(self) -> None:
@@ -148,12 +145,14 @@ class StudyService:
     def _space(self, attrs: dict[str, Any]) -> SearchSpace:
         return self.runtime.advisor.space(str(attrs["space"]), int(attrs["space_version"]))
 
-    def _sampler(self, sid: str, attrs: dict[str, Any]) -> AdvisorSampler:
+    def _sampler(self, sid: str, attrs: dict[str, Any]) -> Any:
         sampler = self._samplers.get(sid)
         if sampler is None:
-            adv = self.runtime.advisor
-            prior = Prior(adv.ranker(str(attrs["space"])), attrs["meta_features"])
-            sampler = AdvisorSampler(prior, seed=int(str(attrs["uid"])[:8], 16))
+            sampler = self.runtime.advisor.sampler(
+                attrs["meta_features"],
+                space=str(attrs["space"]),
+                seed=int(str(attrs["uid"])[:8], 16),
+            )
             self._samplers[sid] = sampler
             while len(self._samplers) > _MAX_SAMPLERS:
                 self._samplers.popitem(last=False)
@@ -167,7 +166,7 @@ class StudyService:
         self.runtime.check_space(req.space)
         space = self.runtime.advisor.space(req.space)
         raw_mf = req.meta_features.model_dump()  # type: ignore[attr-defined]
-        mf = check_vector(META_VERSION, raw_mf)
+        mf = Advisor.check_meta_features(raw_mf)
         self.runtime.rankers.get(req.space)  # a space whose ranker cannot train: 409 now
         warm: list[dict[str, Any]] = []
         k = min(req.warm_start, req.n_trials)
@@ -222,7 +221,7 @@ class StudyService:
             study = optuna.load_study(
                 study_name=sid, storage=storage, sampler=self._sampler(sid, attrs)
             )
-            trial = study.ask(distributions(space))
+            trial = study.ask(self.runtime.advisor.distributions(space.name))
             config = space.validate(
                 {p.name: trial.params[p.name] for p in space.params}, complete=True
             )
@@ -321,7 +320,7 @@ class StudyService:
                 max(0.0, (dt.datetime.now() - start).total_seconds()) if start is not None else 0.0
             )
         return {
-            "trial_id": deterministic_trial_id("advisor-service", attrs["uid"], frozen.number),
+            "trial_id": Advisor.trial_id("advisor-service", attrs["uid"], frozen.number),
             "dataset": attrs["dataset"],
             "space": space.name,
             "space_version": space.version,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from advisor.data import Dataset
-from advisor.data.dataset import MIN_ROWS_PER_CLASS
+from advisor.data import MIN_ROWS_PER_CLASS, Dataset
 from advisor.errors import DataError
 
 __all__ = ["class_quotas", "subsample", "subsample_rows"]
