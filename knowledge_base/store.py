@@ -83,11 +83,16 @@ def _alembic_config(conn: Connection) -> Any:
 
 
 def _revision(conn: Connection) -> str | None:
-    from alembic.runtime.migration import MigrationContext
+    """The Alembic revision stamped in the database (``None`` for an empty one). Read with
+    plain SQL: importing Alembic costs more than opening the knowledge base."""
+    from sqlalchemy import text
 
-    rev = MigrationContext.configure(conn).get_current_revision()
+    if "alembic_version" not in inspect(conn).get_table_names():
+        conn.rollback()
+        return None
+    rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
     conn.rollback()
-    return rev
+    return str(rows[0]) if len(rows) == 1 else (None if not rows else ",".join(rows))
 
 
 def _dumps(v: Any) -> str:

@@ -10,7 +10,6 @@ fallback order. :func:`load_or_fit` retrains when the artifact is missing or sta
 from __future__ import annotations
 
 import datetime as dt
-import json
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from advisor import metafeatures
@@ -124,14 +124,14 @@ class RankerArtifact:
         p = Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
         tmp = p.with_suffix(p.suffix + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), separators=(",", ":")))
+        tmp.write_bytes(orjson.dumps(self.to_dict()))
         tmp.replace(p)
 
     @classmethod
     def load(cls, path: str | Path) -> RankerArtifact:
         p = Path(path)
         try:
-            d = json.loads(p.read_text())
+            d = orjson.loads(p.read_bytes())
         except (OSError, ValueError) as exc:
             raise RankerError(f"cannot read ranker artifact {p}: {exc}") from None
         if d.get("format") != ARTIFACT_FORMAT or d.get("version") != ARTIFACT_VERSION:
