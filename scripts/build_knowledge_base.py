@@ -27,11 +27,21 @@ DEFAULT_STORE = f"sqlite:///{REPO / 'runs' / 'seed_build.sqlite'}"
 
 
 def plan(
-    names: list[str], design, configs, done: set[str], fingerprints: dict[str, str], chunk: int
+    names: list[str],
+    design,
+    configs,
+    done: set[str],
+    fingerprints: dict[str, str],
+    chunk: int,
+    first_configs: int = 0,
 ):
+    """Jobs in a fixed order; with ``first_configs`` > 0, the first that many configurations
+    (the named ones, then the start of the Sobol sequence) run on every dataset before the rest,
+    so that an interrupted build still covers every dataset."""
     from advisor.seedbuild import Job, noise_datasets, trial_id
 
-    jobs = []
+    first: list = []
+    rest: list = []
     noise = set(noise_datasets(names, design))
     order = sorted(names, key=lambda n: zlib.crc32(("order" + n).encode()))
     for name in order:
@@ -43,9 +53,12 @@ def plan(
             items = [
                 (i, s) for i, s in items if trial_id(fp, configs[i], s, design.epochs) not in done
             ]
-        for k in range(0, len(items), chunk):
-            jobs.append(Job(name, tuple(items[k : k + chunk])))
-    return jobs
+        head = [(i, s) for i, s in items if s == 0 and i < first_configs]
+        tail = [item for item in items if item not in set(head)]
+        for part, out in ((head, first), (tail, rest)):
+            for k in range(0, len(part), chunk):
+                out.append(Job(name, tuple(part[k : k + chunk])))
+    return first + rest
 
 
 def fingerprints_of(kb) -> dict[str, str]:
@@ -105,6 +118,12 @@ def main() -> None:
         help="export to knowledge_base/seed/ at the end (and every --export-every jobs)",
     )
     ap.add_argument("--export-every", type=int, default=200)
+    ap.add_argument(
+        "--first-configs",
+        type=int,
+        default=0,
+        help="run the first K design configurations on every dataset before the rest",
+    )
     ap.add_argument("--export-only", action="store_true")
     ap.add_argument(
         "--no-resume-from-seed",
@@ -146,7 +165,7 @@ def main() -> None:
             sys.exit(f"error: unknown corpus entries: {', '.join(unknown)}")
         names = [n for n in names if n in set(args.only)]
     done = set(kb.trials("mlp", expand_config=False)["trial_id"]) if kb.stats()["trials"] else set()
-    jobs = plan(names, design, configs, done, fingerprints_of(kb), args.chunk)
+    jobs = plan(names, design, configs, done, fingerprints_of(kb), args.chunk, args.first_configs)
     total = sum(len(j.items) for j in jobs)
     print(
         f"{len(names)} datasets x {len(configs)} configs (+ seed noise): {total} trials to run"

@@ -25,8 +25,10 @@ def main() -> None:
     art = adv.ranker("mlp", refit=True, progress=lambda m: print(m, file=sys.stderr))
     out = SEED_FILE.parent / "ranker-mlp.json"
     art.save(out)
-    print(f"wrote {out}: {len(art.fs.fingerprints)} datasets, {len(art.fs.config_hashes)} "
-          f"configurations, settings {art.params}, snapshot {art.snapshot}")
+    print(
+        f"wrote {out}: {len(art.fs.fingerprints)} datasets, {len(art.fs.config_hashes)} "
+        f"configurations, settings {art.params}, snapshot {art.snapshot}"
+    )
 
 
 if __name__ == "__main__":
