@@ -26,25 +26,51 @@ SEED_DIR = REPO / "knowledge_base" / "seed"
 DEFAULT_STORE = f"sqlite:///{REPO / 'runs' / 'seed_build.sqlite'}"
 
 
+def priority_order(entries, fingerprints: dict[str, str], done_by_name: dict[str, int]):
+    """Dataset order for the build: partly built datasets first, then real regression data,
+    then one real dataset of each group not yet covered, then the other real datasets, then the
+    synthetic ones (ties in a fixed pseudo-random order). An interrupted build therefore leaves
+    as many complete, varied datasets as its time allowed."""
+    covered = {e.group for e in entries if done_by_name.get(e.name, 0) > 0}
+    tiers: dict[str, int] = {}
+    for e in sorted(entries, key=lambda e: zlib.crc32(("order" + e.name).encode())):
+        if done_by_name.get(e.name, 0) > 0:
+            tiers[e.name] = 0
+        elif e.synthetic:
+            tiers[e.name] = 4
+        elif e.task == "regression" and e.kind != "size":
+            tiers[e.name] = 1
+        elif e.group not in covered:
+            covered.add(e.group)
+            tiers[e.name] = 2
+        else:
+            tiers[e.name] = 3
+    return sorted(
+        (e.name for e in entries),
+        key=lambda n: (tiers[n], zlib.crc32(("order" + n).encode())),
+    )
+
+
 def plan(
-    names: list[str],
+    entries,
     design,
     configs,
     done: set[str],
     fingerprints: dict[str, str],
     chunk: int,
     first_configs: int = 0,
+    done_by_name: dict[str, int] | None = None,
 ):
-    """Jobs in a fixed order; with ``first_configs`` > 0, the first that many configurations
-    (the named ones, then the start of the Sobol sequence) run on every dataset before the rest,
-    so that an interrupted build still covers every dataset."""
+    """Jobs in a fixed order (see ``priority_order``); with ``first_configs`` > 0, the first that
+    many configurations (the named ones, then the start of the Sobol sequence) run on every
+    dataset before the rest."""
     from advisor.seedbuild import Job, noise_datasets, trial_id
 
+    names = [e.name for e in entries]
     first: list = []
     rest: list = []
     noise = set(noise_datasets(names, design))
-    order = sorted(names, key=lambda n: zlib.crc32(("order" + n).encode()))
-    for name in order:
+    for name in priority_order(entries, fingerprints, done_by_name or {}):
         items = [(i, 0) for i in range(len(configs))]
         if name in noise:
             items += [(i, s) for s in design.noise_seeds for i in range(design.noise_configs)]
@@ -158,14 +184,31 @@ def main() -> None:
     if kb.stats()["trials"] == 0 and seed_file.exists() and not args.no_resume_from_seed:
         rep = kb.contribute(list(read_records(seed_file)))
         print(f"resumed from {seed_file}: {rep.added} trials", file=sys.stderr)
-    names = [e.name for e in corpus()]
+    entries = list(corpus())
+    names = [e.name for e in entries]
     if args.only:
         unknown = sorted(set(args.only) - set(names))
         if unknown:
             sys.exit(f"error: unknown corpus entries: {', '.join(unknown)}")
-        names = [n for n in names if n in set(args.only)]
-    done = set(kb.trials("mlp", expand_config=False)["trial_id"]) if kb.stats()["trials"] else set()
-    jobs = plan(names, design, configs, done, fingerprints_of(kb), args.chunk, args.first_configs)
+        entries = [e for e in entries if e.name in set(args.only)]
+        names = [e.name for e in entries]
+    done_df = kb.trials("mlp", expand_config=False) if kb.stats()["trials"] else None
+    done = set(done_df["trial_id"]) if done_df is not None else set()
+    done_by_name = (
+        {str(k): int(v) for k, v in done_df.groupby("dataset_name").size().items()}
+        if done_df is not None
+        else {}
+    )
+    jobs = plan(
+        entries,
+        design,
+        configs,
+        done,
+        fingerprints_of(kb),
+        args.chunk,
+        args.first_configs,
+        done_by_name,
+    )
     total = sum(len(j.items) for j in jobs)
     print(
         f"{len(names)} datasets x {len(configs)} configs (+ seed noise): {total} trials to run"
