@@ -92,7 +92,33 @@ def fingerprints_of(kb) -> dict[str, str]:
     return {n: fp for n, fp in zip(df["name"], df["fingerprint"], strict=True) if n}
 
 
-def export(kb, design, configs, started: float | None) -> None:
+def complete_datasets_only(kb, configs):
+    """A temporary store with the datasets on which every design configuration has run."""
+    import tempfile
+
+    from advisor.spaces import config_hash
+    from knowledge_base import KnowledgeBase
+
+    df = kb.trials("mlp", expand_config=False)
+    design = {config_hash(c) for c in configs}
+    seed0 = df[(df["seed"] == 0) & df["config_hash"].isin(design)]
+    counts = seed0.groupby("fingerprint")["config_hash"].nunique()
+    keep = set(counts[counts == len(design)].index)
+    out = KnowledgeBase(f"sqlite:///{tempfile.mkdtemp()}/complete.sqlite")
+    batch: list = []
+    for rec in kb.export_records("mlp"):
+        if rec["dataset"]["fingerprint"] in keep:
+            batch.append(rec)
+        if len(batch) >= 5000:
+            out.contribute(batch)
+            batch = []
+    if batch:
+        out.contribute(batch)
+    print(f"exporting the {len(keep)} datasets with the whole design", file=sys.stderr)
+    return out
+
+
+def export(kb, design, configs, started: float | None, complete_only: bool = False) -> None:
     import numpy as np
     import sklearn
     import torch
@@ -103,6 +129,8 @@ def export(kb, design, configs, started: float | None) -> None:
     from knowledge_base.logfiles import write_parquet
 
     SEED_DIR.mkdir(parents=True, exist_ok=True)
+    if complete_only:
+        kb = complete_datasets_only(kb, configs)
     n = write_parquet(kb.export_records("mlp"), SEED_DIR / "trials.parquet.tmp")
     (SEED_DIR / "trials.parquet.tmp").replace(SEED_DIR / "trials.parquet")
     stats = kb.stats()
@@ -152,6 +180,11 @@ def main() -> None:
     )
     ap.add_argument("--export-only", action="store_true")
     ap.add_argument(
+        "--complete-only",
+        action="store_true",
+        help="with --export-only: export only the datasets on which the whole design has run",
+    )
+    ap.add_argument(
         "--no-resume-from-seed",
         action="store_true",
         help="do not load knowledge_base/seed/ into an empty work store",
@@ -178,7 +211,7 @@ def main() -> None:
     (REPO / "runs").mkdir(exist_ok=True)
     kb = KnowledgeBase(args.kb)
     if args.export_only:
-        export(kb, design, configs, None)
+        export(kb, design, configs, None, args.complete_only)
         return
     seed_file = SEED_DIR / "trials.parquet"
     if kb.stats()["trials"] == 0 and seed_file.exists() and not args.no_resume_from_seed:
