@@ -14,7 +14,9 @@ best of the run so far) / (that best - the trivial level: chance balanced accura
 
     .venv/bin/python scripts/bench_search.py [--seeds 3] [--budget 40] [--workers 2]
 
-Writes reports/search_benchmark.{md,json,png}.
+Writes reports/search_benchmark.{md,json,png}. Finished runs are appended to
+``runs/bench_search_budget<B>.jsonl`` and skipped when the script runs again (delete the file
+to start over, e.g. after the seed changes).
 """
 
 from __future__ import annotations
@@ -189,12 +191,23 @@ def main() -> None:
         for s in range(args.seeds)
         for st in STRATEGIES
     ]
-    runs, t0 = [], time.time()
-    with ProcessPoolExecutor(args.workers) as pool:
-        futs = [pool.submit(run_one, *j) for j in jobs]
+    # finished runs are kept in runs/ so that an interrupted benchmark resumes
+    (REPO / "runs").mkdir(exist_ok=True)
+    log = REPO / "runs" / f"bench_search_budget{args.budget}.jsonl"
+    runs = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    have = {(r["dataset"], r["seed"], r["strategy"]) for r in runs}
+    runs = [r for r in runs if (r["dataset"], r["seed"], r["strategy"]) in {j[1:4] for j in jobs}]
+    todo = [j for j in jobs if j[1:4] not in have]
+    print(f"{len(jobs) - len(todo)} runs already in {log}", file=sys.stderr)
+    t0 = time.time()
+    with ProcessPoolExecutor(args.workers) as pool, log.open("a") as fh:
+        futs = [pool.submit(run_one, *j) for j in todo]
         for i, f in enumerate(as_completed(futs), 1):
-            runs.append(f.result())
-            print(f"{i}/{len(jobs)} runs, {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
+            run = f.result()
+            runs.append(run)
+            fh.write(json.dumps(run) + "\n")
+            fh.flush()
+            print(f"{i}/{len(todo)} runs, {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
     out = summarize(runs)
     out.update(
         datasets=list(names),
