@@ -28,7 +28,7 @@ def _fmt(v: Any) -> str:
 
 def suggest(
     data: Annotated[
-        Path | None, typer.Argument(help="CSV (optionally .gz) or Parquet file")
+        Path | None, typer.Argument(help="CSV or TSV (optionally .gz) or Parquet file")
     ] = None,
     target: Annotated[str | None, typer.Option("--target", "-t", help="target column")] = None,
     k: Annotated[int, typer.Option("-k", "--k", min=1, max=50, help="suggestions")] = 5,

@@ -16,7 +16,7 @@ TaskOpt = Annotated[str, typer.Option("--task", help="auto, classification or re
 
 
 def meta_features(
-    data: Annotated[Path, typer.Argument(help="CSV (optionally .gz) or Parquet file")],
+    data: Annotated[Path, typer.Argument(help="CSV or TSV (optionally .gz) or Parquet file")],
     target: Annotated[str, typer.Option("--target", "-t", help="name of the target column")],
     task: TaskOpt = "auto",
     seed: Annotated[int, typer.Option(help="seed of the bounded subsample")] = 0,

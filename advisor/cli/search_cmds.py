@@ -16,7 +16,7 @@ __all__ = ["predict", "search"]
 
 
 def search(
-    data: Annotated[Path, typer.Argument(help="CSV (optionally .gz) or Parquet file")],
+    data: Annotated[Path, typer.Argument(help="CSV or TSV (optionally .gz) or Parquet file")],
     target: Annotated[str, typer.Option("--target", "-t", help="target column")],
     n_trials: Annotated[int | None, typer.Option("--n-trials", min=1, help="trial budget")] = None,
     time_budget: Annotated[
