@@ -8,8 +8,9 @@ perturbations of the best configurations observed so far), the one with the high
 
 where ``mu`` and ``sigma`` come from an extra-trees surrogate fitted on the trials observed on
 this dataset (features: the configuration in unit space and its ranker score; target: the rank
-of the observed objective), and ``w_prior = 1 / (1 + n_observed / 4)`` hands over from the
-prior to the data as trials accumulate. Configurations already tried are not proposed again.
+of the observed objective), and ``w_prior = 1 / (1 + n_observed / handover)`` hands over from
+the prior to the data as trials accumulate (``HANDOVER`` by default: equal weights after that
+many observed trials). Configurations already tried are not proposed again.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ from optuna.samplers import BaseSampler, RandomSampler
 from optuna.study import Study, StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
+from advisor.errors import ConfigError
 from advisor.search.prior import Prior
 from advisor.spaces import CategoricalParam, FloatParam, IntParam, SearchSpace
 
 __all__ = ["AdvisorSampler", "distributions", "trial_value"]
 
 KAPPA = 0.5
+HANDOVER = 4.0
 MIN_NEW_DISTANCE = 0.04
 
 
@@ -90,7 +93,11 @@ class AdvisorSampler(BaseSampler):
         n_candidates: int = 600,
         seed: int = 0,
         param_map: dict[str, str] | None = None,
+        handover: float = HANDOVER,
     ) -> None:
+        if not handover > 0:
+            raise ConfigError(f"handover is {handover!r}, but must be > 0")
+        self.handover = float(handover)
         self.prior = prior
         self.space = prior.space
         self.param_map = dict(param_map or {})
@@ -176,7 +183,7 @@ class AdvisorSampler(BaseSampler):
         units = self.prior.units(candidates)
         z = (scores - scores.mean()) / (scores.std() + 1e-9)
         n = len(obs)
-        w_prior = 1.0 / (1.0 + n / 4.0)
+        w_prior = 1.0 / (1.0 + n / self.handover)
         acq = w_prior * z
         if n >= 3:
             from sklearn.ensemble import ExtraTreesRegressor
