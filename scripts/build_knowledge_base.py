@@ -80,7 +80,7 @@ def plan(
                 (i, s) for i, s in items if trial_id(fp, configs[i], s, design.epochs) not in done
             ]
         head = [(i, s) for i, s in items if s == 0 and i < first_configs]
-        tail = [item for item in items if item not in set(head)]
+        tail = items[len(head) :]  # head is a prefix of items
         for part, out in ((head, first), (tail, rest)):
             for k in range(0, len(part), chunk):
                 out.append(Job(name, tuple(part[k : k + chunk])))

@@ -38,7 +38,7 @@ def main() -> None:
     ap.add_argument("--per-task", action="store_true", help="one ranker per task")
     args = ap.parse_args()
     from advisor.facade import Advisor
-    from advisor.ranker.evaluate import _order_metrics
+    from advisor.ranker.evaluate import held_out_query, order_metrics
     from advisor.ranker.features import FeatureSpace
     from advisor.ranker.fit import fit_ranker, training_rows
     from knowledge_base import KnowledgeBase
@@ -64,26 +64,16 @@ def main() -> None:
             models[task] = (fs_t, fit_ranker(X, norm, sizes, {"pointwise_weight": 0.5}))
         for fp in held:
             fs, model = models[table.datasets.loc[fp, "task"]]
-            v = table.values[table.values["fingerprint"] == fp]
-            hashes = list(v["config_hash"])
-            truth = v["value"].to_numpy()
-            truth_desc = np.sort(truth)[::-1]
-            if truth_desc[0] == truth_desc[-1]:
+            q = held_out_query(table, fs, fp)
+            if q is None:
                 continue
-            info = table.datasets.loc[fp]
-            mf_row = info[fs.mf_columns].to_numpy(dtype=float)
-            pmean, pknn, _ = fs.query_priors(fs.scale(mf_row[None, :])[0])
-            configs = [table.configs[h] for h in hashes]
-            idx = {h: j for j, h in enumerate(fs.config_hashes)}
-            par = fs.parents(configs)
-            cols = [idx.get(h, par[i]) for i, h in enumerate(hashes)]
-            Xq = fs.rows(mf_row, configs, pmean[cols], pknn[cols])[model.feature_names_]
+            Xq = q.X[model.feature_names_]
             lw = np.asarray(model.model_.predict(Xq), dtype=float) / model.scales_[0]
             pw = np.asarray(model.pointwise_.predict(Xq), dtype=float) / model.scales_[1]
             for w in args.weights:
                 order = np.argsort(-((1 - w) * lw + w * pw), kind="stable")
-                res = _order_metrics(truth[order], truth_desc)
-                rows.append({"task": info["task"], "w": w, **res})
+                res = order_metrics(q.truth[order], q.truth_desc)
+                rows.append({"task": q.info["task"], "w": w, **res})
         print(f"\r{gi + 1}/{len(groups)} groups, {time.time() - t0:.0f} s", end="", file=sys.stderr)
     print(file=sys.stderr)
     df = pd.DataFrame(rows)

@@ -31,7 +31,14 @@ from advisor.ranker.model import regressor
 from advisor.ranker.table import PerformanceTable
 from advisor.spaces import config_hash, named_config
 
-__all__ = ["METHODS", "EvaluationResult", "evaluate"]
+__all__ = [
+    "METHODS",
+    "EvaluationResult",
+    "HeldOutQuery",
+    "evaluate",
+    "held_out_query",
+    "order_metrics",
+]
 
 METHODS = ("ranker", "default", "random", "portfolio", "knn", "regressor")
 KS = (1, 3, 5)
@@ -81,7 +88,7 @@ class EvaluationResult:
         }
 
 
-def _order_metrics(order_values: np.ndarray, truth_desc: np.ndarray) -> dict[str, float]:
+def order_metrics(order_values: np.ndarray, truth_desc: np.ndarray) -> dict[str, float]:
     best, worst = truth_desc[0], truth_desc[-1]
     span = best - worst
     out = {f"regret@{k}": float((best - order_values[:k].max()) / span) for k in KS}
@@ -146,21 +153,10 @@ def evaluate(
         ranks = pd.DataFrame(fs.norm, columns=fs.config_hashes).rank(axis=1, ascending=False)
         avg_rank = ranks.mean(axis=0)
         for fp in held:
-            v = table.values[table.values["fingerprint"] == fp]
-            hashes = list(v["config_hash"])
-            truth = v["value"].to_numpy()
-            truth_desc = np.sort(truth)[::-1]
-            if truth_desc[0] == truth_desc[-1]:
+            q = held_out_query(table, fs, fp)
+            if q is None:
                 continue
-            info = table.datasets.loc[fp]
-            mf_row = info[fs.mf_columns].to_numpy(dtype=float)
-            scaled = fs.scale(mf_row[None, :])[0]
-            pmean, pknn, dist = fs.query_priors(scaled)
-            configs = [table.configs[h] for h in hashes]
-            idx = {h: j for j, h in enumerate(fs.config_hashes)}
-            par = fs.parents(configs)
-            cols = [idx.get(h, par[i]) for i, h in enumerate(hashes)]
-            Xq = fs.rows(mf_row, configs, pmean[cols], pknn[cols])
+            info, hashes, truth, truth_desc = q.info, q.hashes, q.truth, q.truth_desc
             base = {"dataset": info["name"], "fingerprint": fp, "group": g, "task": info["task"]}
             for m in methods:
                 if m == "random":
@@ -173,24 +169,56 @@ def evaluate(
                     score: Any
                     if m == "ranker":
                         assert ranker is not None
-                        score = ranker.predict(Xq)
+                        score = ranker.predict(q.X)
                     elif m == "regressor":
                         assert reg is not None
-                        score = reg.predict(Xq)
+                        score = reg.predict(q.X)
                     elif m == "portfolio":
                         score = -np.array([avg_rank.get(h, avg_rank.max() + 1) for h in hashes])
                     elif m == "knn":
-                        score = _knn_scores(fs, dist, hashes, avg_rank)
+                        score = _knn_scores(fs, q.dist, hashes, avg_rank)
                     else:
                         raise ValueError(f"unknown method {m!r}")
                     order = np.argsort(-np.asarray(score), kind="stable")
-                    res = _order_metrics(truth[order], truth_desc)
+                    res = order_metrics(truth[order], truth_desc)
                 rows.append({**base, "method": m, **res})
         if progress is not None:
             progress(gi + 1, len(groups))
     frame = pd.DataFrame(rows)
     frame["avg_rank"] = frame.groupby("fingerprint")["regret@1"].rank(method="average")
     return EvaluationResult(frame, tuple(methods), dict(params or {}))
+
+
+@dataclass(frozen=True)
+class HeldOutQuery:
+    """A held-out dataset's evaluated configurations, as rows of the ranker's features."""
+
+    info: pd.Series  # the dataset's row of ``table.datasets``
+    hashes: list[str]
+    truth: np.ndarray  # the objective of each configuration, in ``hashes`` order
+    truth_desc: np.ndarray
+    X: pd.DataFrame
+    dist: np.ndarray  # scaled distance to every training dataset
+
+
+def held_out_query(table: PerformanceTable, fs: FeatureSpace, fp: str) -> HeldOutQuery | None:
+    """The rows a method orders for the held-out dataset ``fp`` (``None`` when every
+    configuration scored the same, so no order can be judged)."""
+    v = table.values[table.values["fingerprint"] == fp]
+    hashes = list(v["config_hash"])
+    truth = v["value"].to_numpy()
+    truth_desc = np.sort(truth)[::-1]
+    if truth_desc[0] == truth_desc[-1]:
+        return None
+    info: pd.Series = table.datasets.loc[fp]  # type: ignore[assignment]
+    mf_row = info[fs.mf_columns].to_numpy(dtype=float)
+    pmean, pknn, dist = fs.query_priors(fs.scale(mf_row[None, :])[0])
+    configs = [table.configs[h] for h in hashes]
+    idx = {h: j for j, h in enumerate(fs.config_hashes)}
+    par = fs.parents(configs)
+    cols = [idx.get(h, par[i]) for i, h in enumerate(hashes)]
+    X = fs.rows(mf_row, configs, pmean[cols], pknn[cols])
+    return HeldOutQuery(info, hashes, truth, truth_desc, X, dist)
 
 
 def _knn_scores(
