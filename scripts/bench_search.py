@@ -254,6 +254,20 @@ def plot(out: dict[str, Any], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
+def _budget_table(title: str, values: dict[str, dict[int, float | None]]) -> list[str]:
+    """A markdown section: one row per strategy, one column per budget."""
+    lines = [
+        f"## {title}",
+        "",
+        "| strategy | " + " | ".join(f"{b} trials" for b in BUDGETS) + " |",
+        "| --- |" + " --- |" * len(BUDGETS),
+    ]
+    for s, d in values.items():
+        cells = ("-" if d[b] is None else f"{d[b]:.4f}" for b in BUDGETS)
+        lines.append(f"| {s} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
 def write_md(out: dict[str, Any], path: Path) -> None:
     lines = [
         "# Search benchmark (real trials, datasets held out of the ranker)",
@@ -264,29 +278,13 @@ def write_md(out: dict[str, Any], path: Path) -> None:
         "",
         "![regret](search_benchmark.png)",
         "",
-        "## Mean normalized regret of the best validation objective",
-        "",
-        "| strategy | " + " | ".join(f"{b} trials" for b in BUDGETS) + " |",
-        "| --- |" + " --- |" * len(BUDGETS),
+        *_budget_table(
+            "Mean normalized regret of the best validation objective", out["mean_regret"]
+        ),
+        *_budget_table("Mean test objective of the best configuration so far", out["mean_test"]),
     ]
-    for s, d in out["mean_regret"].items():
-        lines.append(
-            f"| {s} | " + " | ".join("-" if d[b] is None else f"{d[b]:.4f}" for b in BUDGETS) + " |"
-        )
-    lines += [
-        "",
-        "## Mean test objective of the best configuration so far",
-        "",
-        "| strategy | " + " | ".join(f"{b} trials" for b in BUDGETS) + " |",
-        "| --- |" + " --- |" * len(BUDGETS),
-    ]
-    for s, d in out["mean_test"].items():
-        lines.append(
-            f"| {s} | " + " | ".join("-" if d[b] is None else f"{d[b]:.4f}" for b in BUDGETS) + " |"
-        )
     sp = out["tpe_trials_to_match_advisor_at_10"]
     lines += [
-        "",
         "## Speed-up against cold TPE",
         "",
         f"- On the mean regret curve, cold TPE needs {sp['on_mean_curve'] or '> budget'} "
