@@ -13,8 +13,10 @@ from sklearn.exceptions import NotFittedError
 
 from advisor.facade import Advisor
 from advisor.ranker import AdvisorRanker, grades, performance_table
-from advisor.ranker.artifact import RankerArtifact
+from advisor.ranker.artifact import RankerArtifact, train_artifact
 from advisor.ranker.evaluate import evaluate
+from advisor.ranker.features import FeatureSpace
+from advisor.ranker.fit import BLEND_WEIGHTS, PARAM_GRID, fit_ranker, ranker_params, training_rows
 from advisor.spaces import MLP_SPACE, named_config
 from knowledge_base import KnowledgeBase
 from tests.kb_helpers import record
@@ -120,6 +122,28 @@ def test_the_ranker_learns_what_depends_on_meta_features(advisor) -> None:
     assert m["regret@1"]["ranker"] < m["regret@1"]["portfolio"]
     assert m["regret@1"]["ranker"] < 0.15
     assert m["regret@3"]["random"] > m["regret@3"]["ranker"]
+
+
+def test_the_blend_weight_is_chosen_per_task_and_applied_per_task(advisor, tmp_path) -> None:
+    table = advisor.performance_table()
+    fs = FeatureSpace(table)
+    X, norm, sizes = training_rows(fs)
+    chosen = ranker_params(fs, X, norm, sizes, grid=(PARAM_GRID[0],))
+    assert chosen["pointwise_weight"] in BLEND_WEIGHTS
+    assert chosen["pointwise_weight_regression"] in BLEND_WEIGHTS
+    params = {**PARAM_GRID[0], "pointwise_weight": 0.0, "pointwise_weight_regression": 1.0}
+    model = fit_ranker(X, norm, sizes, params)
+    listwise, pointwise = model.parts(X)
+    assert pointwise is not None
+    regression = X["mf.is_classification"].to_numpy() == 0
+    assert regression.any() and (~regression).any()
+    score = model.predict(X)
+    np.testing.assert_allclose(score[~regression], listwise[~regression])
+    np.testing.assert_allclose(score[regression], pointwise[regression])
+    art = train_artifact(table, {}, params=params)  # the saved form blends the same way
+    np.testing.assert_allclose(art.score(X), score, rtol=1e-6, atol=1e-9)
+    art.save(tmp_path / "blend.json")
+    np.testing.assert_allclose(RankerArtifact.load(tmp_path / "blend.json").score(X), score)
 
 
 def test_artifact_round_trips_and_is_retrained_when_the_kb_changes(

@@ -74,7 +74,8 @@ class RankerArtifact:
     ranker_features: list[str] | None = None  # the ranker's columns (default: all)
     ranker_offset: float = 0.0  # score += offset * prior_knn (residual ranker)
     pointwise: Any = None  # the pointwise regressor blended with the ranker, if any
-    blend: tuple[float, float, float] = (0.0, 1.0, 1.0)  # (weight, ranker scale, pw scale)
+    # (weight, ranker scale, pointwise scale[, weight for regression datasets])
+    blend: tuple[float, ...] = (0.0, 1.0, 1.0)
 
     # -- persistence ----------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -215,8 +216,12 @@ class RankerArtifact:
         else:
             M_r = M
         out = self.ranker.predict(M_r)
-        if self.pointwise is not None and self.blend[0]:
-            w, a, b = self.blend
+        if self.pointwise is not None:
+            w_clf, a, b = self.blend[:3]
+            w: float | np.ndarray = w_clf
+            if len(self.blend) > 3 and "mf.is_classification" in self.feature_names:
+                regression = M[:, self.feature_names.index("mf.is_classification")] == 0
+                w = np.where(regression, self.blend[3], w_clf)
             out = (1 - w) * out / a + w * self.pointwise.predict(M_r) / b
         if self.ranker_offset:
             out = out + self.ranker_offset * M[:, self.feature_names.index("prior_knn")]
@@ -225,6 +230,15 @@ class RankerArtifact:
     def predict_objective(self, X: pd.DataFrame | np.ndarray) -> dict[str, np.ndarray]:
         M = self._matrix(X)
         return {k: np.asarray(m.predict(M), dtype=float) for k, m in self.quantiles.items()}
+
+
+def _blend(ranker: AdvisorRanker) -> tuple[float, ...]:
+    if ranker.pointwise_ is None:
+        return (0.0, 1.0, 1.0)
+    out: tuple[float, ...] = (float(ranker.pointwise_weight), *ranker.scales_)
+    if ranker.pointwise_weight_regression is not None:
+        out = (*out, float(ranker.pointwise_weight_regression))
+    return out
 
 
 def _model_str(model: Any) -> str:
@@ -308,7 +322,5 @@ def train_artifact(
         ranker_features=list(ranker.feature_names_),
         ranker_offset=float(ranker.prior_offset or 0.0),
         pointwise=None if ranker.pointwise_ is None else _Booster(_model_str(ranker.pointwise_)),
-        blend=(float(ranker.pointwise_weight), *ranker.scales_)
-        if ranker.pointwise_ is not None
-        else (0.0, 1.0, 1.0),
+        blend=_blend(ranker),
     )

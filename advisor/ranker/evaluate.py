@@ -133,7 +133,9 @@ def evaluate(
     """Leave-one-group-out evaluation of ``methods`` on ``table``.
 
     With ``nested`` the ranker's hyperparameters are chosen by grouped cross-validation inside
-    every training fold (never on the held-out group); otherwise ``params`` are used as given.
+    every training fold (never on the held-out group); otherwise the tree settings are
+    ``params`` as given and only the per-task blend weights are chosen by that CV (unless
+    ``params`` names ``pointwise_weight``).
     """
     default_hash = config_hash(named_config("default")) if table.space.name == "mlp" else None
     groups = sorted(table.datasets["group"].unique())
@@ -143,7 +145,12 @@ def evaluate(
         train = table.subset(table.datasets.index[table.datasets["group"] != g])
         fs = FeatureSpace(train)
         X, norm, sizes = training_rows(fs)
-        chosen = ranker_params(fs, X, norm, sizes) if nested else dict(params or {})
+        if nested:
+            chosen = ranker_params(fs, X, norm, sizes)
+        elif "pointwise_weight" in (params or {}) or "ranker" not in methods:
+            chosen = dict(params or {})
+        else:  # fixed tree settings; the blend weights still come from CV on this fold
+            chosen = ranker_params(fs, X, norm, sizes, grid=(dict(params or {}),))
         ranker = fit_ranker(X, norm, sizes, chosen) if "ranker" in methods else None
         reg = None
         if "regressor" in methods:

@@ -1,4 +1,4 @@
-"""Fitting the ranker: training rows, hyperparameter choice by grouped CV, the final fit."""
+"""Fitting the ranker: training rows, settings chosen by grouped CV, the final fit."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 from advisor.ranker.features import FeatureSpace
 from advisor.ranker.model import AdvisorRanker
 
-__all__ = ["PARAM_GRID", "fit_ranker", "ranker_params", "training_rows"]
+__all__ = ["BLEND_WEIGHTS", "PARAM_GRID", "fit_ranker", "ranker_params", "training_rows"]
 
 #: Candidate settings compared by grouped cross-validation (NDCG@5 on held-out groups).
 PARAM_GRID: tuple[dict[str, Any], ...] = (
@@ -18,6 +18,9 @@ PARAM_GRID: tuple[dict[str, Any], ...] = (
     {"num_leaves": 15, "min_child_samples": 40, "n_estimators": 300},
     {"num_leaves": 31, "min_child_samples": 20, "n_estimators": 400},
 )
+
+#: Listwise/pointwise blend weights compared per task in the same cross-validation.
+BLEND_WEIGHTS: tuple[float, ...] = (0.0, 0.3, 0.5, 0.7, 0.9, 1.0)
 
 
 def training_rows(fs: FeatureSpace) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -44,11 +47,13 @@ def _unscale(fs: FeatureSpace, i: int) -> np.ndarray:
     return np.where(fs.scaled[i] == -1.0, np.nan, raw)
 
 
-def _ndcg5(score: np.ndarray, norm: np.ndarray) -> float:
-    order = np.argsort(-score, kind="stable")[:5]
-    ideal = np.sort(norm)[::-1][:5]
-    disc = 1.0 / np.log2(np.arange(2, 7))
-    return float(np.dot(norm[order], disc[: len(order)]) / np.dot(ideal, disc[: len(ideal)]))
+def _regret(score: np.ndarray, norm: np.ndarray) -> float:
+    """Mean of normalized regret@1 and @5 of the order ``score`` gives (norm: 1 = best)."""
+    order = np.argsort(-score, kind="stable")
+    top = norm[order]
+    best, worst = np.max(norm), np.min(norm)
+    span = best - worst if best > worst else 1.0
+    return float(((best - top[0]) + (best - np.max(top[:5]))) / (2 * span))
 
 
 def ranker_params(
@@ -58,30 +63,67 @@ def ranker_params(
     sizes: np.ndarray,
     folds: int = 3,
     grid: tuple[dict[str, Any], ...] = PARAM_GRID,
+    weights: tuple[float, ...] = BLEND_WEIGHTS,
 ) -> dict[str, Any]:
-    """The grid setting with the best mean NDCG@5 in grouped K-fold CV over dataset groups."""
+    """The ranker's settings with the lowest mean normalized regret (mean of @1 and @5) in
+    grouped K-fold cross-validation over the training dataset groups.
+
+    For every grid setting one ranker is fitted per fold; the listwise/pointwise blend weight
+    is then chosen per task (classification, regression) on the same fits, so
+    ``pointwise_weight`` and ``pointwise_weight_regression`` come with the setting. A grid
+    entry that names ``pointwise_weight`` itself keeps it (no blend choice for it).
+    """
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     kept = [i for i in range(len(fs.fingerprints)) if (~np.isnan(fs.norm[i])).sum() >= 2]
     groups = fs.groups[kept]
+    tasks = fs.tasks[kept]
     uniq = sorted(set(groups))
     rng = np.random.default_rng(0)
     fold_of = {g: k % folds for k, g in enumerate(rng.permutation(uniq))}
     q_fold = np.array([fold_of[g] for g in groups])
-    best, best_score = dict(grid[0]), -np.inf
+    best, best_score = dict(grid[0]), np.inf
     for params in grid:
-        scores = []
+        fixed = "pointwise_weight" in params
+        ws = (float(params["pointwise_weight"]),) if fixed else weights
+        # regret[task][w] = per-query regrets
+        regret: dict[str, dict[float, list[float]]] = {}
         for k in range(folds):
             tr_q, te_q = np.flatnonzero(q_fold != k), np.flatnonzero(q_fold == k)
             if len(te_q) == 0 or len(tr_q) == 0:
                 continue
             tr_rows = np.concatenate([np.arange(starts[q], starts[q] + sizes[q]) for q in tr_q])
-            model = fit_ranker(X.iloc[tr_rows], norm[tr_rows], sizes[tr_q], params)
+            fit_params = dict(params) if fixed else {**params, "pointwise_weight": 0.5}
+            model = fit_ranker(X.iloc[tr_rows], norm[tr_rows], sizes[tr_q], fit_params)
             for q in te_q:
                 r = np.arange(starts[q], starts[q] + sizes[q])
-                scores.append(_ndcg5(model.predict(X.iloc[r]), norm[r]))
-        mean = float(np.mean(scores)) if scores else -np.inf
-        if mean > best_score:
-            best, best_score = dict(params), mean
+                if fixed:
+                    scores = {ws[0]: model.predict(X.iloc[r])}
+                else:
+                    lw, pw = model.parts(X.iloc[r])
+                    assert pw is not None
+                    scores = {w: (1 - w) * lw + w * pw for w in ws}
+                per_w = regret.setdefault(str(tasks[q]), {})
+                for w, s in scores.items():
+                    per_w.setdefault(w, []).append(_regret(s, norm[r]))
+        if not regret:
+            continue
+        chosen: dict[str, float] = {}
+        total, count = 0.0, 0
+        for task, per_w in regret.items():
+            w_best = min(ws, key=lambda w: (float(np.mean(per_w[w])), abs(w - 0.5)))
+            chosen[task] = w_best
+            total += float(np.sum(per_w[w_best]))
+            count += len(per_w[w_best])
+        mean = total / count
+        if mean < best_score:
+            best_score = mean
+            best = dict(params)
+            if not fixed:
+                best["pointwise_weight"] = chosen.get(
+                    "classification", chosen.get("regression", 0.5)
+                )
+                if "regression" in chosen:
+                    best["pointwise_weight_regression"] = chosen["regression"]
     return best
 
 

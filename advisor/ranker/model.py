@@ -88,7 +88,9 @@ class AdvisorRanker(BaseEstimator):
     ``pointwise_weight`` > 0 the ranker is blended with a pointwise LightGBM regressor of the
     normalized score on the same features (each scaled by the spread of its training
     predictions): the listwise model orders the top, the pointwise one keeps the scale of
-    differences (see ``reports/ranker_experiments.md``).
+    differences (see ``reports/ranker_experiments.md``). ``pointwise_weight_regression``, when
+    set, is the weight for regression datasets (rows with ``mf.is_classification`` = 0);
+    :func:`advisor.ranker.fit.ranker_params` chooses both by grouped cross-validation.
     """
 
     def __init__(
@@ -105,6 +107,7 @@ class AdvisorRanker(BaseEstimator):
         prior_offset: float = 0.0,
         grading: str = "top8",
         pointwise_weight: float = 0.5,
+        pointwise_weight_regression: float | None = None,
         random_state: int = 0,
     ) -> None:
         self.n_estimators = n_estimators
@@ -119,6 +122,7 @@ class AdvisorRanker(BaseEstimator):
         self.prior_offset = prior_offset
         self.grading = grading
         self.pointwise_weight = pointwise_weight
+        self.pointwise_weight_regression = pointwise_weight_regression
         self.random_state = random_state
 
     def _tree(self) -> dict[str, Any]:
@@ -173,7 +177,7 @@ class AdvisorRanker(BaseEstimator):
             init_score=self._offset(X),
         )
         self.pointwise_ = None
-        if self.pointwise_weight:
+        if self.pointwise_weight or self.pointwise_weight_regression:
             self.pointwise_ = regressor(**{k: getattr(self, k) for k in _TREE_ARGS}).fit(
                 X[self.feature_names_], np.asarray(norm)
             )
@@ -184,12 +188,29 @@ class AdvisorRanker(BaseEstimator):
             )
         return self
 
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
+    def blend_weights(self, X: pd.DataFrame) -> np.ndarray:
+        """The pointwise weight of each row (by the row's task)."""
+        w = np.full(len(X), float(self.pointwise_weight))
+        if self.pointwise_weight_regression is not None and "mf.is_classification" in X:
+            regression = X["mf.is_classification"].to_numpy(dtype=float) == 0
+            w[regression] = float(self.pointwise_weight_regression)
+        return w
+
+    def parts(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
+        """The listwise and the pointwise score of each row, each divided by its scale."""
         check_is_fitted(self, "model_")
-        out = np.asarray(self.model_.predict(X[self.feature_names_]), dtype=float)
-        if self.pointwise_ is not None:
-            w = float(self.pointwise_weight)
-            reg = np.asarray(self.pointwise_.predict(X[self.feature_names_]), dtype=float)
-            out = (1 - w) * out / self.scales_[0] + w * reg / self.scales_[1]
+        lw = np.asarray(self.model_.predict(X[self.feature_names_]), dtype=float)
+        if self.pointwise_ is None:
+            return lw, None
+        pw = np.asarray(self.pointwise_.predict(X[self.feature_names_]), dtype=float)
+        return lw / self.scales_[0], pw / self.scales_[1]
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        lw, pw = self.parts(X)
+        if pw is None:
+            out = lw
+        else:
+            w = self.blend_weights(X)
+            out = (1 - w) * lw + w * pw
         offset = self._offset(X)
         return out if offset is None else out + offset
