@@ -320,6 +320,7 @@ class Advisor:
         trial_time_limit: float | None = None,
         dataset_name: str | None = None,
         on_progress: Callable[[int, float | None], None] | None = None,
+        sampler_options: dict[str, Any] | None = None,
     ) -> SearchResult:
         """Tune the ``mlp`` space on ``data`` with short PyTorch trials (an Optuna study).
 
@@ -359,6 +360,7 @@ class Advisor:
             trial_time_limit=trial_time_limit,
             on_result=write,
             on_progress=on_progress,
+            sampler_options=sampler_options,
         )
 
     def fit_final(

@@ -50,6 +50,16 @@ def _split(name: str, seed: int) -> tuple[Any, Any]:
     return ds.subset(np.sort(a)), ds.subset(np.sort(b))
 
 
+def parse_strategy(strategy: str) -> tuple[str, dict[str, Any]]:
+    """``advisor:tpe_after=10,handover=4`` -> ("advisor", {"tpe_after": 10, "handover": 4.0})."""
+    base, _, opts = strategy.partition(":")
+    out: dict[str, Any] = {}
+    for item in filter(None, opts.split(",")):
+        k, _, v = item.partition("=")
+        out[k] = None if v == "none" else (int(v) if v.isdigit() else float(v))
+    return base, out
+
+
 def run_one(kb_url: str, name: str, seed: int, strategy: str, budget: int) -> dict[str, Any]:
     from advisor.data import SplitCache
     from advisor.facade import Advisor
@@ -59,8 +69,14 @@ def run_one(kb_url: str, name: str, seed: int, strategy: str, budget: int) -> di
     search_part, test_part = _split(name, seed)
     adv = Advisor(kb_url, device="cpu")
     t0 = time.time()
+    base, options = parse_strategy(strategy)
     result = adv.search(
-        search_part, n_trials=budget, strategy=strategy, seed=seed, contribute=False
+        search_part,
+        n_trials=budget,
+        strategy=base,
+        seed=seed,
+        contribute=False,
+        sampler_options=options or None,
     )
     trials = result.trials.sort_values("number")
     # best-so-far after each trial, and the test objective of each distinct best config
@@ -96,14 +112,16 @@ def run_one(kb_url: str, name: str, seed: int, strategy: str, budget: int) -> di
     }
 
 
-def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
+def summarize(
+    runs: list[dict[str, Any]], strategies: tuple[str, ...] = STRATEGIES
+) -> dict[str, Any]:
     by_ds: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for r in runs:
         by_ds.setdefault((r["dataset"], r["seed"]), []).append(r)
-    regrets: dict[str, dict[int, list[float]]] = {s: {b: [] for b in BUDGETS} for s in STRATEGIES}
-    tests: dict[str, dict[int, list[float]]] = {s: {b: [] for b in BUDGETS} for s in STRATEGIES}
-    curves: dict[str, list[list[float]]] = {s: [] for s in STRATEGIES}
-    epochs_curves: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {s: [] for s in STRATEGIES}
+    regrets: dict[str, dict[int, list[float]]] = {s: {b: [] for b in BUDGETS} for s in strategies}
+    tests: dict[str, dict[int, list[float]]] = {s: {b: [] for b in BUDGETS} for s in strategies}
+    curves: dict[str, list[list[float]]] = {s: [] for s in strategies}
+    epochs_curves: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {s: [] for s in strategies}
     speedups = []
     for (_, _), group in by_ds.items():
         task, ncls = group[0]["task"], group[0]["n_classes"]
@@ -135,7 +153,7 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         s: np.nanmean(
             np.array([c for c in curves[s] if len(c) == max(map(len, curves[s]))]), axis=0
         ).tolist()
-        for s in STRATEGIES
+        for s in strategies
         if curves[s]
     }
     adv10 = mean_curve["advisor"][9] if "advisor" in mean_curve else None
@@ -176,7 +194,19 @@ def main() -> None:
     ap.add_argument("--budget", type=int, default=40)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--datasets", nargs="*", default=None)
+    ap.add_argument(
+        "--strategies",
+        nargs="*",
+        default=list(STRATEGIES),
+        help="strategies; advisor variants as advisor:OPTION=VALUE,... (AdvisorSampler options)",
+    )
+    ap.add_argument(
+        "--tag",
+        default=None,
+        help="a design run: its own run log, figures printed, reports/ left alone",
+    )
     args = ap.parse_args()
+    strategies = tuple(args.strategies)
     from _heldout import HELD_OUT, heldout_knowledge_base
 
     from advisor.facade import Advisor
@@ -189,11 +219,12 @@ def main() -> None:
         (kb_url, n, s, st, args.budget)
         for n in names
         for s in range(args.seeds)
-        for st in STRATEGIES
+        for st in strategies
     ]
     # finished runs are kept in runs/ so that an interrupted benchmark resumes
     (REPO / "runs").mkdir(exist_ok=True)
-    log = REPO / "runs" / f"bench_search_budget{args.budget}.jsonl"
+    tag = f"_{args.tag}" if args.tag else ""
+    log = REPO / "runs" / f"bench_search{tag}_budget{args.budget}.jsonl"
     runs = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     have = {(r["dataset"], r["seed"], r["strategy"]) for r in runs}
     runs = [r for r in runs if (r["dataset"], r["seed"], r["strategy"]) in {j[1:4] for j in jobs}]
@@ -208,7 +239,10 @@ def main() -> None:
             fh.write(json.dumps(run) + "\n")
             fh.flush()
             print(f"{i}/{len(todo)} runs, {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
-    out = summarize(runs)
+    out = summarize(runs, strategies)
+    if args.tag:
+        print(json.dumps({k: out[k] for k in ("mean_regret", "mean_test")}, indent=1))
+        return
     out.update(
         datasets=list(names),
         held_out_groups=groups,

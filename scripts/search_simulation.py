@@ -13,7 +13,7 @@ Every trial costs 1 (no pruning, no noise), so the figures are optimistic for ev
 alike; normalized regret = (best of the design - best found) / (best - worst of the design).
 
     .venv/bin/python scripts/search_simulation.py [--n 12] [--seeds 3] [--budget 20]
-        [--handover 4 10]
+        [--handover 4 10] [--variants 4:200:0.03,0.15]
 
 Prints the mean normalized regret per strategy at 5, 10 and 20 trials.
 """
@@ -83,8 +83,16 @@ def run(
     sampler: optuna.samplers.BaseSampler
     warm: list[dict[str, Any]] = []
     if strategy.startswith("advisor"):
-        handover = float(strategy.split(":")[1]) if ":" in strategy else 4.0
-        sampler = AdvisorSampler(prior, seed=seed, handover=handover)
+        # advisor[:HANDOVER[:N_EXPLORE[:SCALE,SCALE...]]]
+        parts = strategy.split(":")[1:]
+        opts: dict[str, Any] = {}
+        if len(parts) > 0:
+            opts["handover"] = float(parts[0])
+        if len(parts) > 1:
+            opts["n_explore"] = int(parts[1])
+        if len(parts) > 2:
+            opts["local_scales"] = tuple(float(x) for x in parts[2].split(","))
+        sampler = AdvisorSampler(prior, seed=seed, **opts)
         warm = _diverse(prior, ranked, 3)
     elif strategy == "warm":
         sampler = _WarmSampler(_diverse(prior, ranked, budget), space, seed)
@@ -109,6 +117,12 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--budget", type=int, default=20)
     ap.add_argument("--handover", type=float, nargs="*", default=[4.0])
+    ap.add_argument(
+        "--variants",
+        nargs="*",
+        default=[],
+        help="extra advisor variants as HANDOVER:N_EXPLORE[:SCALE,SCALE...], e.g. 4:200:0.03,0.15",
+    )
     ap.add_argument("--no-cold", action="store_true", help="skip tpe and random")
     args = ap.parse_args()
     from _heldout import heldout_knowledge_base
@@ -126,7 +140,8 @@ def main() -> None:
     for r in read_records(SEED_FILE):
         if r["dataset"]["name"] in recs and r["seed"] == 0:
             recs[r["dataset"]["name"]].append(r)
-    strategies = [f"advisor:{h:g}" for h in args.handover] + ["warm"]
+    strategies = [f"advisor:{h:g}" for h in args.handover]
+    strategies += [f"advisor:{v}" for v in args.variants] + ["warm"]
     if not args.no_cold:
         strategies += ["tpe", "random"]
     regrets: dict[str, dict[int, list[float]]] = {s: {b: [] for b in BUDGETS} for s in strategies}

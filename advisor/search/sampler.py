@@ -25,7 +25,7 @@ from optuna.distributions import (
     FloatDistribution,
     IntDistribution,
 )
-from optuna.samplers import BaseSampler, RandomSampler
+from optuna.samplers import BaseSampler, RandomSampler, TPESampler
 from optuna.study import Study, StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
@@ -38,6 +38,14 @@ __all__ = ["AdvisorSampler", "distributions", "trial_value"]
 KAPPA = 0.5
 HANDOVER = 4.0
 MIN_NEW_DISTANCE = 0.04
+#: Candidates drawn uniformly from the whole space at every proposal (for the surrogate to find
+#: regions the ranker scores low).
+N_EXPLORE = 0
+#: Step sizes (unit space) of the perturbations around the best observed configurations.
+LOCAL_SCALES: tuple[float, ...] = (0.07,)
+#: After this many finished trials, Optuna's TPE (which sees every trial so far, the warm
+#: start included) proposes instead of the prior-weighted surrogate; None: never.
+TPE_AFTER: int | None = None
 
 
 def distributions(
@@ -94,10 +102,25 @@ class AdvisorSampler(BaseSampler):
         seed: int = 0,
         param_map: dict[str, str] | None = None,
         handover: float = HANDOVER,
+        n_explore: int = N_EXPLORE,
+        local_scales: tuple[float, ...] = LOCAL_SCALES,
+        tpe_after: int | None = TPE_AFTER,
+        tpe_multivariate: bool = True,
     ) -> None:
         if not handover > 0:
             raise ConfigError(f"handover is {handover!r}, but must be > 0")
         self.handover = float(handover)
+        self.n_explore = int(n_explore)
+        self.local_scales = tuple(local_scales)
+        if tpe_after is not None and tpe_after < 1:
+            raise ConfigError(f"tpe_after is {tpe_after!r}, but must be >= 1 or None")
+        self.tpe_after = tpe_after
+        self._tpe = (
+            TPESampler(seed=seed, multivariate=tpe_multivariate, n_startup_trials=0)
+            if tpe_after is not None
+            else None
+        )
+        self._use_tpe: dict[tuple[int, int], bool] = {}
         self.prior = prior
         self.space = prior.space
         self.param_map = dict(param_map or {})
@@ -117,17 +140,35 @@ class AdvisorSampler(BaseSampler):
     def reseed_rng(self) -> None:
         self._rng = np.random.default_rng()
         self._fallback.reseed_rng()
+        if self._tpe is not None:
+            self._tpe.reseed_rng()
+
+    def _tpe_turn(self, study: Study, trial: FrozenTrial) -> bool:
+        """Whether TPE proposes this trial (decided once per trial)."""
+        if self._tpe is None or self.tpe_after is None:
+            return False
+        key = (study._study_id, trial.number)
+        if key not in self._use_tpe:
+            done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+            self._use_tpe = {key: len(done) >= self.tpe_after}
+        return self._use_tpe[key]
 
     def infer_relative_search_space(
         self,
         study: Study,
         trial: FrozenTrial,
     ) -> dict[str, BaseDistribution]:
+        if self._tpe_turn(study, trial):
+            assert self._tpe is not None
+            return self._tpe.infer_relative_search_space(study, trial)
         return {}
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
+        if self._tpe_turn(study, trial):
+            assert self._tpe is not None
+            return self._tpe.sample_relative(study, trial, search_space)
         return {}
 
     def sample_independent(
@@ -137,6 +178,9 @@ class AdvisorSampler(BaseSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
+        if self._tpe_turn(study, trial):
+            assert self._tpe is not None
+            return self._tpe.sample_independent(study, trial, param_name, param_distribution)
         space_name = self._to_space.get(param_name, param_name)
         if space_name not in self._dists and param_name not in self._dists:
             return self._fallback.sample_independent(study, trial, param_name, param_distribution)
@@ -146,6 +190,20 @@ class AdvisorSampler(BaseSampler):
             self._proposal = self.propose(done, study.direction)
             self._proposal_key = key
         return _fit(self._proposal[space_name], param_distribution)
+
+    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        if self._tpe is not None:
+            self._tpe.before_trial(study, trial)
+
+    def after_trial(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        state: TrialState,
+        values: Sequence[float] | None,
+    ) -> None:
+        if self._tpe is not None:
+            self._tpe.after_trial(study, trial, state, values)
 
     # -- the proposal ---------------------------------------------------------------------------
     def _config_of(self, t: FrozenTrial) -> dict[str, Any] | None:
@@ -173,7 +231,16 @@ class AdvisorSampler(BaseSampler):
             self.prior.units([c for c, _ in obs]) if obs else np.empty((0, len(self.space.params)))
         )
         best = [c for c, _ in sorted(obs, key=lambda cv: -cv[1])[:3]]
-        local = self.prior.perturb(best, 240, self._rng) if best else []
+        n_obs = len(obs)
+        local: list[dict[str, Any]] = []
+        if best:
+            per = 240 // len(self.local_scales)
+            for sc in self.local_scales:
+                local += self.prior.perturb(best, per, self._rng, scale=sc)
+        if self.n_explore and n_obs >= 3:
+            local += self.space.sample(
+                self.n_explore, seed=int(self._rng.integers(1 << 31)), method="random"
+            )
         candidates = list(self.pool[:360]) + local
         scores = (
             np.concatenate([self.pool_scores[:360], self.prior.score(local)])

@@ -146,8 +146,11 @@ def run_search(
     prune: bool = True,
     on_result: ResultHook | None = None,
     on_progress: ProgressHook | None = None,
+    sampler_options: Mapping[str, Any] | None = None,
 ) -> SearchResult:
-    """Search ``space`` on the split ``cache``; see the module docstring for the strategies."""
+    """Search ``space`` on the split ``cache``; see the module docstring for the strategies.
+
+    ``sampler_options`` are passed to :class:`AdvisorSampler` (strategy ``advisor``)."""
     if strategy not in STRATEGIES:
         raise SearchError(f"strategy is {strategy!r}, but must be one of {', '.join(STRATEGIES)}")
     if n_trials is None and time_budget is None:
@@ -167,7 +170,7 @@ def run_search(
     sampler: optuna.samplers.BaseSampler
     if strategy == "advisor":
         assert prior is not None
-        sampler = AdvisorSampler(prior, seed=seed)
+        sampler = AdvisorSampler(prior, seed=seed, **dict(sampler_options or {}))
     elif strategy == "warm":
         assert prior is not None
         sampler = _WarmSampler(warm, space, seed)
