@@ -36,6 +36,7 @@ def main() -> None:
         "--weights", type=float, nargs="*", default=[0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
     )
     ap.add_argument("--per-task", action="store_true", help="one ranker per task")
+    ap.add_argument("--grading", default="top8", help="relevance grading (top8, rank8, fine16)")
     args = ap.parse_args()
     from advisor.facade import Advisor
     from advisor.ranker.evaluate import held_out_query, order_metrics
@@ -61,7 +62,10 @@ def main() -> None:
             keep = train & (table.datasets["task"] == task) if args.per_task else train
             fs_t = FeatureSpace(table.subset(table.datasets.index[keep]))
             X, norm, sizes = training_rows(fs_t)
-            models[task] = (fs_t, fit_ranker(X, norm, sizes, {"pointwise_weight": 0.5}))
+            models[task] = (
+                fs_t,
+                fit_ranker(X, norm, sizes, {"pointwise_weight": 0.5, "grading": args.grading}),
+            )
         for fp in held:
             fs, model = models[table.datasets.loc[fp, "task"]]
             q = held_out_query(table, fs, fp)
@@ -77,7 +81,9 @@ def main() -> None:
         print(f"\r{gi + 1}/{len(groups)} groups, {time.time() - t0:.0f} s", end="", file=sys.stderr)
     print(file=sys.stderr)
     df = pd.DataFrame(rows)
-    flag = " --per-task" if args.per_task else ""
+    flag = (" --per-task" if args.per_task else "") + (
+        f" --grading {args.grading}" if args.grading != "top8" else ""
+    )
     lines = [
         "# Ranker blend sweep (leave-one-group-out, fixed settings)",
         "",
@@ -98,6 +104,8 @@ def main() -> None:
     print(text)
     (REPO / "reports").mkdir(exist_ok=True)
     name = "ranker_blend_sweep_per_task.md" if args.per_task else "ranker_blend_sweep.md"
+    if args.grading != "top8":
+        name = name.replace(".md", f"_{args.grading}.md")
     (REPO / "reports" / name).write_text(text)
 
 

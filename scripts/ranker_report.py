@@ -3,7 +3,7 @@
 Writes ``reports/ranker_evaluation.md``, ``reports/ranker_evaluation.json`` and
 ``reports/ranker_evaluation.png`` (mean normalized regret@k per method, overall and by task).
 
-    .venv/bin/python scripts/ranker_report.py [--kb URL] [--fixed-params]
+    .venv/bin/python scripts/ranker_report.py [--kb URL] [--fixed-params] [--workers 2]
 
 Without ``--kb`` it evaluates the shipped seed knowledge base.
 """
@@ -33,6 +33,7 @@ def main() -> None:
         action="store_true",
         help="use the default ranker settings instead of nested grouped CV",
     )
+    ap.add_argument("--workers", type=int, default=2, help="held-out groups run in parallel")
     args = ap.parse_args()
     import matplotlib
 
@@ -55,7 +56,7 @@ def main() -> None:
     def progress(i: int, n: int) -> None:
         print(f"\r{i}/{n} held-out groups, {time.time() - t0:.0f} s", end="", file=sys.stderr)
 
-    result = evaluate(table, nested=not args.fixed_params, progress=progress)
+    result = evaluate(table, nested=not args.fixed_params, progress=progress, n_jobs=args.workers)
     print(file=sys.stderr)
     out = result.to_dict()
     out["command"] = "scripts/ranker_report.py" + (" --fixed-params" if args.fixed_params else "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pandas as pd
 import pytest
 
 from advisor.data import SplitCache, load_dataset
+from advisor.errors import ConfigError
 from advisor.facade import Advisor
 from advisor.search import run_search
 from advisor.spaces import CategoricalParam, FloatParam, IntParam, SearchSpace, named_config
@@ -234,6 +236,38 @@ def test_warm_start_enqueues_suggestions_into_a_users_study(shared_synthetic_kb)
     assert len(later) == 4  # the sampler does not repeat itself
     for p in params:
         assert 1e-4 <= p["lr"] <= 1e-1 and 8 <= p["units"] <= 512
+
+
+def test_the_sampler_hands_over_to_tpe_and_names_who_proposed_each_trial(
+    shared_synthetic_kb,
+) -> None:
+    from sklearn.datasets import load_wine
+
+    from advisor.metafeatures import extract
+    from advisor.search import AdvisorSampler, Prior
+    from advisor.search.sampler import PROPOSED_BY
+
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    adv = Advisor(shared_synthetic_kb)
+    mf = extract(load_dataset(X, y=y)).values
+    sampler = AdvisorSampler(Prior(adv.ranker(), mf), seed=1, tpe_after=5)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    for s in adv.suggest(meta_features=mf, task="classification", k=2).suggestions:
+        study.enqueue_trial({k: s.config[k] for k in ("learning_rate", "width")})
+
+    def objective(trial: optuna.Trial) -> float:
+        lr = trial.suggest_float("learning_rate", 1e-5, 1e-1, log=True)
+        width = trial.suggest_int("width", 16, 1024, log=True)
+        return -abs(math.log10(lr) + 2.5) + math.log2(width) / 10
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    study.optimize(objective, n_trials=9)
+    who = [t.user_attrs[PROPOSED_BY] for t in study.trials]
+    assert who == ["warm start"] * 2 + ["advisor"] * 3 + ["tpe"] * 4
+    for t in study.trials:
+        assert 1e-5 <= t.params["learning_rate"] <= 1e-1 and 16 <= t.params["width"] <= 1024
+    with pytest.raises(ConfigError, match="tpe_after"):
+        AdvisorSampler(Prior(adv.ranker(), mf), tpe_after=0)
 
 
 def _pg_url_or_skip() -> str:

@@ -129,71 +129,91 @@ def evaluate(
     params: dict[str, Any] | None = None,
     nested: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    n_jobs: int = 1,
 ) -> EvaluationResult:
     """Leave-one-group-out evaluation of ``methods`` on ``table``.
 
     With ``nested`` the ranker's hyperparameters are chosen by grouped cross-validation inside
     every training fold (never on the held-out group); otherwise the tree settings are
     ``params`` as given and only the per-task blend weights are chosen by that CV (unless
-    ``params`` names ``pointwise_weight``).
+    ``params`` names ``pointwise_weight``). Held-out groups run in ``n_jobs`` processes.
     """
-    default_hash = config_hash(named_config("default")) if table.space.name == "mlp" else None
+    from joblib import Parallel, delayed
+
     groups = sorted(table.datasets["group"].unique())
     rows: list[dict[str, Any]] = []
-    for gi, g in enumerate(groups):
-        held = table.datasets.index[table.datasets["group"] == g]
-        train = table.subset(table.datasets.index[table.datasets["group"] != g])
-        fs = FeatureSpace(train)
-        X, norm, sizes = training_rows(fs)
-        if nested:
-            chosen = ranker_params(fs, X, norm, sizes)
-        elif "pointwise_weight" in (params or {}) or "ranker" not in methods:
-            chosen = dict(params or {})
-        else:  # fixed tree settings; the blend weights still come from CV on this fold
-            chosen = ranker_params(fs, X, norm, sizes, grid=(dict(params or {}),))
-        ranker = fit_ranker(X, norm, sizes, chosen) if "ranker" in methods else None
-        reg = None
-        if "regressor" in methods:
-            reg = regressor()
-            reg.fit(X, norm)
-        # portfolio: average rank over training datasets
-        ranks = pd.DataFrame(fs.norm, columns=fs.config_hashes).rank(axis=1, ascending=False)
-        avg_rank = ranks.mean(axis=0)
-        for fp in held:
-            q = held_out_query(table, fs, fp)
-            if q is None:
-                continue
-            info, hashes, truth, truth_desc = q.info, q.hashes, q.truth, q.truth_desc
-            base = {"dataset": info["name"], "fingerprint": fp, "group": g, "task": info["task"]}
-            for m in methods:
-                if m == "random":
-                    res = _random_metrics(truth_desc)
-                elif m == "default":
-                    if default_hash not in hashes:
-                        continue
-                    res = _random_metrics(truth_desc, truth[hashes.index(default_hash)])
-                else:
-                    score: Any
-                    if m == "ranker":
-                        assert ranker is not None
-                        score = ranker.predict(q.X)
-                    elif m == "regressor":
-                        assert reg is not None
-                        score = reg.predict(q.X)
-                    elif m == "portfolio":
-                        score = -np.array([avg_rank.get(h, avg_rank.max() + 1) for h in hashes])
-                    elif m == "knn":
-                        score = _knn_scores(fs, q.dist, hashes, avg_rank)
-                    else:
-                        raise ValueError(f"unknown method {m!r}")
-                    order = np.argsort(-np.asarray(score), kind="stable")
-                    res = order_metrics(truth[order], truth_desc)
-                rows.append({**base, "method": m, **res})
+    jobs = (delayed(_evaluate_group)(table, g, methods, params, nested) for g in groups)
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
+    for gi, group_rows in enumerate(results):
+        rows.extend(group_rows)
         if progress is not None:
             progress(gi + 1, len(groups))
     frame = pd.DataFrame(rows)
     frame["avg_rank"] = frame.groupby("fingerprint")["regret@1"].rank(method="average")
     return EvaluationResult(frame, tuple(methods), dict(params or {}))
+
+
+def _evaluate_group(
+    table: PerformanceTable,
+    g: str,
+    methods: tuple[str, ...],
+    params: dict[str, Any] | None,
+    nested: bool,
+) -> list[dict[str, Any]]:
+    """The per-dataset metrics of every method on the datasets of held-out group ``g``."""
+    default_hash = config_hash(named_config("default")) if table.space.name == "mlp" else None
+    rows: list[dict[str, Any]] = []
+    held = table.datasets.index[table.datasets["group"] == g]
+    train = table.subset(table.datasets.index[table.datasets["group"] != g])
+    fs = FeatureSpace(train)
+    X, norm, sizes = training_rows(fs)
+    ranker = None
+    if "ranker" in methods:
+        if nested:
+            chosen = ranker_params(fs, X, norm, sizes)
+        elif "pointwise_weight" in (params or {}):
+            chosen = dict(params or {})
+        else:  # fixed tree settings; the blend weights still come from CV on this fold
+            chosen = ranker_params(fs, X, norm, sizes, grid=(dict(params or {}),))
+        ranker = fit_ranker(X, norm, sizes, chosen)
+    reg = None
+    if "regressor" in methods:
+        reg = regressor()
+        reg.fit(X, norm)
+    # portfolio: average rank over training datasets
+    ranks = pd.DataFrame(fs.norm, columns=fs.config_hashes).rank(axis=1, ascending=False)
+    avg_rank = ranks.mean(axis=0)
+    for fp in held:
+        q = held_out_query(table, fs, fp)
+        if q is None:
+            continue
+        info, hashes, truth, truth_desc = q.info, q.hashes, q.truth, q.truth_desc
+        base = {"dataset": info["name"], "fingerprint": fp, "group": g, "task": info["task"]}
+        for m in methods:
+            if m == "random":
+                res = _random_metrics(truth_desc)
+            elif m == "default":
+                if default_hash not in hashes:
+                    continue
+                res = _random_metrics(truth_desc, truth[hashes.index(default_hash)])
+            else:
+                score: Any
+                if m == "ranker":
+                    assert ranker is not None
+                    score = ranker.predict(q.X)
+                elif m == "regressor":
+                    assert reg is not None
+                    score = reg.predict(q.X)
+                elif m == "portfolio":
+                    score = -np.array([avg_rank.get(h, avg_rank.max() + 1) for h in hashes])
+                elif m == "knn":
+                    score = _knn_scores(fs, q.dist, hashes, avg_rank)
+                else:
+                    raise ValueError(f"unknown method {m!r}")
+                order = np.argsort(-np.asarray(score), kind="stable")
+                res = order_metrics(truth[order], truth_desc)
+            rows.append({**base, "method": m, **res})
+    return rows
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,20 @@ GRADE_EDGES = (0.5, 0.7, 0.8, 0.88, 0.94, 0.97, 0.99)
 GRADINGS: dict[str, tuple[tuple[float, ...], bool]] = {
     "top8": (GRADE_EDGES, True),
     "fine16": (tuple(np.round(np.linspace(1 / 16, 15 / 16, 15), 4)), False),
+    # the top8 edges over the within-dataset rank quantile (1 = best) instead of the score
+    "rank8": (GRADE_EDGES, True),
 }
+
+
+def rank_quantiles(norm: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Within-query rank quantile of each row: 1 for the best, 0 for the worst (ties share)."""
+    out = np.empty(len(norm))
+    start = 0
+    for n in np.asarray(group, dtype=int):
+        block = pd.Series(norm[start : start + n])
+        out[start : start + n] = (block.rank(method="average") - 1) / max(n - 1, 1)
+        start += n
+    return out
 
 
 def grades(norm: np.ndarray, grading: str = "top8") -> np.ndarray:
@@ -167,12 +180,15 @@ class AdvisorRanker(BaseEstimator):
             return None
         return self.prior_offset * X["prior_knn"].to_numpy(dtype=float)
 
+    def _label_source(self, norm: np.ndarray, group: np.ndarray) -> np.ndarray:
+        return rank_quantiles(norm, group) if self.grading.startswith("rank") else norm
+
     def fit(self, X: pd.DataFrame, norm: np.ndarray, group: np.ndarray) -> AdvisorRanker:
         self.feature_names_ = self._columns(X)
         self.model_ = self._model()
         self.model_.fit(
             X[self.feature_names_],
-            grades(np.asarray(norm), self.grading),
+            grades(self._label_source(np.asarray(norm), np.asarray(group)), self.grading),
             group=np.asarray(group),
             init_score=self._offset(X),
         )

@@ -33,7 +33,7 @@ from advisor.errors import ConfigError
 from advisor.search.prior import Prior
 from advisor.spaces import CategoricalParam, FloatParam, IntParam, SearchSpace
 
-__all__ = ["AdvisorSampler", "distributions", "trial_value"]
+__all__ = ["PROPOSED_BY", "AdvisorSampler", "distributions", "trial_value"]
 
 KAPPA = 0.5
 HANDOVER = 4.0
@@ -46,6 +46,8 @@ LOCAL_SCALES: tuple[float, ...] = (0.07,)
 #: After this many finished trials, Optuna's TPE (which sees every trial so far, the warm
 #: start included) proposes instead of the prior-weighted surrogate; None: never.
 TPE_AFTER: int | None = None
+#: The user attribute of every trial that names who proposed it.
+PROPOSED_BY = "proposed_by"
 
 
 def distributions(
@@ -192,6 +194,13 @@ class AdvisorSampler(BaseSampler):
         return _fit(self._proposal[space_name], param_distribution)
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        """Records who proposes the trial (user attribute ``proposed_by``: ``warm start``
+        for an enqueued trial, ``tpe`` or ``advisor``)."""
+        if "fixed_params" in trial.system_attrs:
+            who = "warm start"
+        else:
+            who = "tpe" if self._tpe_turn(study, trial) else "advisor"
+        study._storage.set_trial_user_attr(trial._trial_id, PROPOSED_BY, who)
         if self._tpe is not None:
             self._tpe.before_trial(study, trial)
 
