@@ -419,11 +419,15 @@ class Advisor:
         *,
         nested: bool = True,
         progress: Callable[[int, int], None] | None = None,
+        n_jobs: int = 1,
     ) -> Any:
-        """Leave-one-group-out evaluation of the ranker against the baselines."""
+        """Leave-one-group-out evaluation of the ranker against the baselines (held-out
+        groups in ``n_jobs`` processes)."""
         from advisor.ranker.evaluate import evaluate
 
-        return evaluate(self.performance_table(space), nested=nested, progress=progress)
+        return evaluate(
+            self.performance_table(space), nested=nested, progress=progress, n_jobs=n_jobs
+        )
 
     def dataset_record(
         self,

@@ -128,9 +128,13 @@ def test_the_blend_weight_is_chosen_per_task_and_applied_per_task(advisor, tmp_p
     table = advisor.performance_table()
     fs = FeatureSpace(table)
     X, norm, sizes = training_rows(fs)
-    chosen = ranker_params(fs, X, norm, sizes, grid=(PARAM_GRID[0],))
-    assert chosen["pointwise_weight"] in BLEND_WEIGHTS
-    assert chosen["pointwise_weight_regression"] in BLEND_WEIGHTS
+    weights = (0.0, 0.5, 1.0)
+    chosen = ranker_params(fs, X, norm, sizes, grid=(PARAM_GRID[0],), weights=weights)
+    assert chosen["pointwise_weight"] in weights
+    assert chosen["pointwise_weight_regression"] in weights
+    assert ranker_params(fs, X, norm, sizes, grid=(PARAM_GRID[0],))["pointwise_weight"] in (
+        BLEND_WEIGHTS
+    )
     params = {**PARAM_GRID[0], "pointwise_weight": 0.0, "pointwise_weight_regression": 1.0}
     model = fit_ranker(X, norm, sizes, params)
     listwise, pointwise = model.parts(X)
@@ -258,7 +262,7 @@ def test_suggest_cli_prints_json_and_a_table(cli, synthetic_kb, tmp_path, monkey
 
 
 def test_ranker_evaluate_cli_reports_every_method(cli, synthetic_kb) -> None:
-    res = cli("ranker", "evaluate", "--kb", synthetic_kb, "--fixed-params", "--json")
+    res = cli("ranker", "evaluate", "--kb", synthetic_kb, "--fixed-params", "--jobs", "2", "--json")
     assert res.exit_code == 0, res.stderr
     out = json.loads(res.stdout)
     assert set(out["metrics"]) == {"regret@1", "regret@3", "regret@5", "ndcg@5", "avg_rank"}

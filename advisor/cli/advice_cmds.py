@@ -174,8 +174,13 @@ def evaluate(
     kb: KbOpt = None,
     space: Annotated[str, typer.Option(help="search space")] = "mlp",
     fixed: Annotated[
-        bool, typer.Option("--fixed-params", help="skip the nested hyperparameter search (faster)")
+        bool,
+        typer.Option(
+            "--fixed-params",
+            help="the ranker's default settings instead of nested grouped CV (faster)",
+        ),
     ] = False,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, help="processes (held-out groups)")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Leave-one-group-out evaluation of the ranker against the baselines."""
@@ -191,6 +196,7 @@ def evaluate(
                 space,
                 nested=not fixed,
                 progress=lambda i, n: bar.update(task, completed=i, total=n),
+                n_jobs=jobs,
             )
         adv.close()
     out = result.to_dict()

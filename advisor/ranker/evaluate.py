@@ -130,19 +130,23 @@ def evaluate(
     nested: bool = True,
     progress: Callable[[int, int], None] | None = None,
     n_jobs: int = 1,
+    blend_weights: tuple[float, ...] | None = None,
 ) -> EvaluationResult:
     """Leave-one-group-out evaluation of ``methods`` on ``table``.
 
     With ``nested`` the ranker's hyperparameters are chosen by grouped cross-validation inside
-    every training fold (never on the held-out group); otherwise the tree settings are
-    ``params`` as given and only the per-task blend weights are chosen by that CV (unless
-    ``params`` names ``pointwise_weight``). Held-out groups run in ``n_jobs`` processes.
+    every training fold (never on the held-out group); otherwise ``params`` are used as given,
+    except that with ``blend_weights`` the listwise/pointwise weight of each task is chosen
+    among them by grouped CV inside every training fold. Held-out groups run in ``n_jobs``
+    processes.
     """
     from joblib import Parallel, delayed
 
     groups = sorted(table.datasets["group"].unique())
     rows: list[dict[str, Any]] = []
-    jobs = (delayed(_evaluate_group)(table, g, methods, params, nested) for g in groups)
+    jobs = (
+        delayed(_evaluate_group)(table, g, methods, params, nested, blend_weights) for g in groups
+    )
     results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
     for gi, group_rows in enumerate(results):
         rows.extend(group_rows)
@@ -159,6 +163,7 @@ def _evaluate_group(
     methods: tuple[str, ...],
     params: dict[str, Any] | None,
     nested: bool,
+    blend_weights: tuple[float, ...] | None = None,
 ) -> list[dict[str, Any]]:
     """The per-dataset metrics of every method on the datasets of held-out group ``g``."""
     default_hash = config_hash(named_config("default")) if table.space.name == "mlp" else None
@@ -171,10 +176,11 @@ def _evaluate_group(
     if "ranker" in methods:
         if nested:
             chosen = ranker_params(fs, X, norm, sizes)
-        elif "pointwise_weight" in (params or {}):
+        elif blend_weights:  # fixed tree settings, blend weight per task by CV on this fold
+            grid = (dict(params or {}),)
+            chosen = ranker_params(fs, X, norm, sizes, grid=grid, weights=blend_weights)
+        else:
             chosen = dict(params or {})
-        else:  # fixed tree settings; the blend weights still come from CV on this fold
-            chosen = ranker_params(fs, X, norm, sizes, grid=(dict(params or {}),))
         ranker = fit_ranker(X, norm, sizes, chosen)
     reg = None
     if "regressor" in methods:
