@@ -226,6 +226,34 @@ class AdvisorSampler(BaseSampler):
         except Exception:
             return None
 
+    def _in_study_ranges(
+        self, configs: list[dict[str, Any]], trials: Sequence[FrozenTrial]
+    ) -> list[dict[str, Any]]:
+        """``configs`` with numeric values clipped into the study's distributions (known from
+        its finished trials) and back into the space's ranges."""
+        dists: dict[str, BaseDistribution] = {}
+        for t in trials:
+            dists.update(t.distributions)
+        params = {p.name: p for p in self.space.params}
+        clip = []
+        for name, dist in dists.items():
+            p = params.get(self._to_space.get(name, name))
+            if isinstance(p, (FloatParam, IntParam)) and not isinstance(
+                dist, CategoricalDistribution
+            ):
+                clip.append((p, dist))
+        if not clip:
+            return configs
+        out = []
+        for c in configs:
+            d = dict(c)
+            for p, dist in clip:
+                if p.name in d:
+                    v = min(p.high, max(p.low, _fit(d[p.name], dist)))
+                    d[p.name] = round(v) if isinstance(p, IntParam) else float(v)
+            out.append(d)
+        return out
+
     def propose(
         self, trials: Sequence[FrozenTrial], direction: StudyDirection = StudyDirection.MAXIMIZE
     ) -> dict[str, Any]:
@@ -256,6 +284,9 @@ class AdvisorSampler(BaseSampler):
             if local
             else np.asarray(self.pool_scores[:360])
         )
+        # as the study will see them: clipped into its own ranges (a user's study may be
+        # narrower than the space), so that "already tried" is judged on what would run
+        candidates = self._in_study_ranges(candidates, trials)
         units = self.prior.units(candidates)
         z = (scores - scores.mean()) / (scores.std() + 1e-9)
         n = len(obs)
