@@ -270,6 +270,42 @@ def test_the_sampler_hands_over_to_tpe_and_names_who_proposed_each_trial(
         AdvisorSampler(Prior(adv.ranker(), mf), tpe_after=0)
 
 
+def test_interleaving_continues_the_rankers_diverse_list(shared_synthetic_kb) -> None:
+    """With ``interleave=1`` every proposal after the first 3 trials is the ranker's next
+    diverse configuration: the study runs exactly the warm-start list."""
+    import numpy as np
+    from sklearn.datasets import load_wine
+
+    from advisor.metafeatures import extract
+    from advisor.search import AdvisorSampler, Prior
+    from advisor.search.sampler import distributions
+    from advisor.search.study import _diverse
+    from advisor.spaces import MLP_SPACE
+
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    prior = Prior(Advisor(shared_synthetic_kb).ranker(), extract(load_dataset(X, y=y)).values)
+    ranked, _ = prior.ranked_candidates(600, np.random.default_rng(3))
+    expected = _diverse(prior, ranked, 7)
+    study = optuna.create_study(
+        direction="maximize", sampler=AdvisorSampler(prior, seed=3, interleave=1)
+    )
+    for cfg in expected[:3]:
+        study.enqueue_trial(dict(cfg))
+    dists = distributions(MLP_SPACE)
+
+    def objective(trial: optuna.Trial) -> float:
+        config = {n: trial._suggest(n, d) for n, d in dists.items()}
+        return -abs(math.log10(config["learning_rate"]) + 3)
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    study.optimize(objective, n_trials=7)
+    assert [MLP_SPACE.validate(t.params) for t in study.trials] == [
+        MLP_SPACE.validate(c) for c in expected
+    ]
+    with pytest.raises(ConfigError, match="interleave"):
+        AdvisorSampler(prior, interleave=-1)
+
+
 def _pg_url_or_skip() -> str:
     from tests.conftest import PG_URL, _pg_available
 

@@ -46,6 +46,11 @@ LOCAL_SCALES: tuple[float, ...] = (0.07,)
 #: After this many finished trials, Optuna's TPE (which sees every trial so far, the warm
 #: start included) proposes instead of the prior-weighted surrogate; None: never.
 TPE_AFTER: int | None = None
+#: With k > 0, every k-th proposal after the first 3 trials is the ranker's next diverse
+#: configuration (the best-scored one at least ``DIVERSE_DISTANCE`` from every trial so far)
+#: instead of the surrogate's choice; 0: never.
+INTERLEAVE = 0
+DIVERSE_DISTANCE = 0.08
 #: The user attribute of every trial that names who proposed it.
 PROPOSED_BY = "proposed_by"
 
@@ -108,6 +113,7 @@ class AdvisorSampler(BaseSampler):
         local_scales: tuple[float, ...] = LOCAL_SCALES,
         tpe_after: int | None = TPE_AFTER,
         tpe_multivariate: bool = True,
+        interleave: int = INTERLEAVE,
     ) -> None:
         if not handover > 0:
             raise ConfigError(f"handover is {handover!r}, but must be > 0")
@@ -117,6 +123,9 @@ class AdvisorSampler(BaseSampler):
         if tpe_after is not None and tpe_after < 1:
             raise ConfigError(f"tpe_after is {tpe_after!r}, but must be >= 1 or None")
         self.tpe_after = tpe_after
+        if interleave < 0:
+            raise ConfigError(f"interleave is {interleave!r}, but must be >= 0")
+        self.interleave = int(interleave)
         self._tpe = (
             TPESampler(seed=seed, multivariate=tpe_multivariate, n_startup_trials=0)
             if tpe_after is not None
@@ -254,6 +263,22 @@ class AdvisorSampler(BaseSampler):
             out.append(d)
         return out
 
+    def _next_diverse(
+        self, tried: np.ndarray, trials: Sequence[FrozenTrial]
+    ) -> dict[str, Any] | None:
+        """The ranker's best-scored pool configuration far from every trial so far."""
+        pool = self._in_study_ranges(list(self.pool), trials)
+        units = self.prior.units(pool)
+        if len(tried):
+            dims = None
+            if self.param_map:
+                dims = np.array([p.name in self.param_map for p in self.space.params])
+            far = self.prior.distance(units, tried, dims).min(axis=1) >= DIVERSE_DISTANCE
+        else:
+            far = np.ones(len(pool), dtype=bool)
+        idx = np.flatnonzero(far)
+        return dict(pool[int(idx[0])]) if idx.size else None
+
     def propose(
         self, trials: Sequence[FrozenTrial], direction: StudyDirection = StudyDirection.MAXIMIZE
     ) -> dict[str, Any]:
@@ -290,6 +315,10 @@ class AdvisorSampler(BaseSampler):
         units = self.prior.units(candidates)
         z = (scores - scores.mean()) / (scores.std() + 1e-9)
         n = len(obs)
+        if self.interleave and n >= 3 and (n - 3) % self.interleave == 0:
+            nxt = self._next_diverse(tried, trials)
+            if nxt is not None:
+                return nxt
         w_prior = 1.0 / (1.0 + n / self.handover)
         acq = w_prior * z
         if n >= 3:
