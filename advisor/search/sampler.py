@@ -1,16 +1,20 @@
 """``AdvisorSampler``: an Optuna sampler that combines the ranker's prior with this dataset's
 observations.
 
-Every new trial picks, from a pool of candidates (the ranker's best configurations and
-perturbations of the best configurations observed so far), the one with the highest
+Until ``LIST_UNTIL`` trials have finished, every proposal continues the ranker's list: its
+best-scored configuration that is not close to any trial so far (the warm start, extended).
+After that, every ``INTERLEAVE``-th proposal still continues the list and the others pick, from
+a pool of candidates (the ranker's best configurations and perturbations of the best observed
+ones), the one with the highest
 
     acquisition = w_prior * z(ranker score) + (1 - w_prior) * (mu + kappa * sigma)
 
 where ``mu`` and ``sigma`` come from an extra-trees surrogate fitted on the trials observed on
 this dataset (features: the configuration in unit space and its ranker score; target: the rank
 of the observed objective), and ``w_prior = 1 / (1 + n_observed / handover)`` hands over from
-the prior to the data as trials accumulate (``HANDOVER`` by default: equal weights after that
-many observed trials). Configurations already tried are not proposed again.
+the prior to the data as trials accumulate. Configurations already tried are not proposed
+again. Optionally (``tpe_after``) Optuna's TPE takes over after some trials. Every trial records
+who proposed it in the user attribute ``proposed_by``.
 """
 
 from __future__ import annotations
@@ -46,10 +50,13 @@ LOCAL_SCALES: tuple[float, ...] = (0.07,)
 #: After this many finished trials, Optuna's TPE (which sees every trial so far, the warm
 #: start included) proposes instead of the prior-weighted surrogate; None: never.
 TPE_AFTER: int | None = None
-#: With k > 0, every k-th proposal after the first 3 trials is the ranker's next diverse
-#: configuration (the best-scored one at least ``DIVERSE_DISTANCE`` from every trial so far)
-#: instead of the surrogate's choice; 0: never.
-INTERLEAVE = 0
+#: The ranker's list first: until this many trials have finished, every proposal is the
+#: ranker's next diverse configuration (the best-scored one at least ``DIVERSE_DISTANCE`` from
+#: every trial so far), which continues the warm start.
+LIST_UNTIL = 10
+#: After that, with k > 0, every k-th proposal continues the ranker's list and the others are
+#: the surrogate's choice; 0: the surrogate alone.
+INTERLEAVE = 2
 DIVERSE_DISTANCE = 0.08
 #: The user attribute of every trial that names who proposed it.
 PROPOSED_BY = "proposed_by"
@@ -114,6 +121,7 @@ class AdvisorSampler(BaseSampler):
         tpe_after: int | None = TPE_AFTER,
         tpe_multivariate: bool = True,
         interleave: int = INTERLEAVE,
+        list_until: int = LIST_UNTIL,
     ) -> None:
         if not handover > 0:
             raise ConfigError(f"handover is {handover!r}, but must be > 0")
@@ -126,6 +134,7 @@ class AdvisorSampler(BaseSampler):
         if interleave < 0:
             raise ConfigError(f"interleave is {interleave!r}, but must be >= 0")
         self.interleave = int(interleave)
+        self.list_until = int(list_until)
         self._tpe = (
             TPESampler(seed=seed, multivariate=tpe_multivariate, n_startup_trials=0)
             if tpe_after is not None
@@ -263,6 +272,14 @@ class AdvisorSampler(BaseSampler):
             out.append(d)
         return out
 
+    def _list_turn(self, n: int) -> bool:
+        """Whether the proposal after ``n`` finished trials continues the ranker's list."""
+        if n < self.list_until:
+            return True
+        return bool(self.interleave) and (n - self.list_until) % self.interleave == (
+            self.interleave - 1
+        )
+
     def _next_diverse(
         self, tried: np.ndarray, trials: Sequence[FrozenTrial]
     ) -> dict[str, Any] | None:
@@ -315,7 +332,7 @@ class AdvisorSampler(BaseSampler):
         units = self.prior.units(candidates)
         z = (scores - scores.mean()) / (scores.std() + 1e-9)
         n = len(obs)
-        if self.interleave and n >= 3 and (n - 3) % self.interleave == 0:
+        if self._list_turn(n):
             nxt = self._next_diverse(tried, trials)
             if nxt is not None:
                 return nxt
