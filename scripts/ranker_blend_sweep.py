@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
 
 
 def main() -> None:
@@ -38,6 +39,8 @@ def main() -> None:
     ap.add_argument("--per-task", action="store_true", help="one ranker per task")
     ap.add_argument("--grading", default="top8", help="relevance grading (top8, rank8, fine16)")
     args = ap.parse_args()
+    from _tables import TASK_COLUMNS, regret_cells
+
     from advisor.facade import Advisor
     from advisor.ranker.evaluate import held_out_query, order_metrics
     from advisor.ranker.features import FeatureSpace
@@ -91,15 +94,11 @@ def main() -> None:
         f"{len(groups)} groups. w = weight of the pointwise regressor (0: lambdarank alone, "
         "1: the regressor alone).",
         "",
-        "| w | regret@1 | regret@5 | regret@1 clf | regret@5 clf | regret@1 reg | regret@5 reg |",
+        f"| w | {TASK_COLUMNS} |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for w, g in df.groupby("w"):
-        cells = [g["regret@1"].mean(), g["regret@5"].mean()]
-        for task in ("classification", "regression"):
-            t = g[g["task"] == task]
-            cells += [t["regret@1"].mean(), t["regret@5"].mean()]
-        lines.append(f"| {w:g} | " + " | ".join(f"{c:.4f}" for c in cells) + " |")
+        lines.append(f"| {w:g} | {regret_cells(g)} |")
     text = "\n".join(lines) + "\n"
     print(text)
     (REPO / "reports").mkdir(exist_ok=True)

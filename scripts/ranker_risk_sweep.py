@@ -22,11 +22,14 @@ import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
 LAMS = (0.0, 0.25, 0.5, 1.0, 2.0)
 WEIGHTS = (0.5, 0.7)
 
 
 def main() -> None:
+    from _tables import TASK_COLUMNS, regret_cells
+
     from advisor.facade import Advisor
     from advisor.ranker.evaluate import held_out_query, order_metrics
     from advisor.ranker.features import FeatureSpace
@@ -79,16 +82,11 @@ def main() -> None:
         "penalty (share of bad outcomes of the configuration on the 10 nearest training "
         "datasets).",
         "",
-        "| w | lam | regret@1 | regret@5 | regret@1 clf | regret@5 clf | regret@1 reg "
-        "| regret@5 reg |",
+        f"| w | lam | {TASK_COLUMNS} |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for (wt, lam), g in df.groupby(["w", "lam"]):
-        cells = [g["regret@1"].mean(), g["regret@5"].mean()]
-        for task in ("classification", "regression"):
-            t = g[g["task"] == task]
-            cells += [t["regret@1"].mean(), t["regret@5"].mean()]
-        lines.append(f"| {wt:g} | {lam:g} | " + " | ".join(f"{c:.4f}" for c in cells) + " |")
+        lines.append(f"| {wt:g} | {lam:g} | {regret_cells(g)} |")
     text = "\n".join(lines) + "\n"
     print(text)
     (REPO / "reports" / "ranker_risk_sweep.md").write_text(text)

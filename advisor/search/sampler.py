@@ -280,6 +280,12 @@ class AdvisorSampler(BaseSampler):
             self.interleave - 1
         )
 
+    def _mapped_dims(self) -> np.ndarray | None:
+        """For a user's space, the mask of the mapped parameters (the only ones that vary)."""
+        if not self.param_map:
+            return None
+        return np.array([p.name in self.param_map for p in self.space.params])
+
     def _next_diverse(
         self, tried: np.ndarray, trials: Sequence[FrozenTrial]
     ) -> dict[str, Any] | None:
@@ -287,10 +293,10 @@ class AdvisorSampler(BaseSampler):
         pool = self._in_study_ranges(list(self.pool), trials)
         units = self.prior.units(pool)
         if len(tried):
-            dims = None
-            if self.param_map:
-                dims = np.array([p.name in self.param_map for p in self.space.params])
-            far = self.prior.distance(units, tried, dims).min(axis=1) >= DIVERSE_DISTANCE
+            far = (
+                self.prior.distance(units, tried, self._mapped_dims()).min(axis=1)
+                >= DIVERSE_DISTANCE
+            )
         else:
             far = np.ones(len(pool), dtype=bool)
         idx = np.flatnonzero(far)
@@ -310,13 +316,13 @@ class AdvisorSampler(BaseSampler):
             self.prior.units([c for c, _ in obs]) if obs else np.empty((0, len(self.space.params)))
         )
         best = [c for c, _ in sorted(obs, key=lambda cv: -cv[1])[:3]]
-        n_obs = len(obs)
+        n = len(obs)
         local: list[dict[str, Any]] = []
         if best:
             per = 240 // len(self.local_scales)
             for sc in self.local_scales:
                 local += self.prior.perturb(best, per, self._rng, scale=sc)
-        if self.n_explore and n_obs >= 3:
+        if self.n_explore and n >= 3:
             local += self.space.sample(
                 self.n_explore, seed=int(self._rng.integers(1 << 31)), method="random"
             )
@@ -331,7 +337,6 @@ class AdvisorSampler(BaseSampler):
         candidates = self._in_study_ranges(candidates, trials)
         units = self.prior.units(candidates)
         z = (scores - scores.mean()) / (scores.std() + 1e-9)
-        n = len(obs)
         if self._list_turn(n):
             nxt = self._next_diverse(tried, trials)
             if nxt is not None:
@@ -358,10 +363,10 @@ class AdvisorSampler(BaseSampler):
             per_tree = np.stack([est.predict(X_c) for est in model.estimators_])
             acq = acq + (1.0 - w_prior) * (per_tree.mean(axis=0) + KAPPA * per_tree.std(axis=0))
         if len(tried):
-            dims = None
-            if self.param_map:  # a user's space: only the mapped parameters vary
-                dims = np.array([p.name in self.param_map for p in self.space.params])
-            too_close = self.prior.distance(units, tried, dims).min(axis=1) < MIN_NEW_DISTANCE
+            too_close = (
+                self.prior.distance(units, tried, self._mapped_dims()).min(axis=1)
+                < MIN_NEW_DISTANCE
+            )
             acq = np.where(too_close, -np.inf, acq)
         if not np.isfinite(acq).any():
             return self.space.sample(1, seed=int(self._rng.integers(1 << 31)), method="random")[0]
