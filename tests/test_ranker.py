@@ -150,6 +150,17 @@ def test_the_blend_weight_is_chosen_per_task_and_applied_per_task(advisor, tmp_p
     np.testing.assert_allclose(RankerArtifact.load(tmp_path / "blend.json").score(X), score)
 
 
+def test_writers_saving_one_artifact_at_once_never_fail(advisor, tmp_path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    art = advisor.ranker()
+    path = tmp_path / "shared" / "ranker-mlp.json"
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: art.save(path), range(12)))
+    assert RankerArtifact.load(path).snapshot == art.snapshot
+    assert [p.name for p in path.parent.iterdir()] == ["ranker-mlp.json"]
+
+
 def test_artifact_round_trips_and_is_retrained_when_the_kb_changes(
     advisor, synthetic_kb, tmp_path
 ) -> None:

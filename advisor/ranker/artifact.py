@@ -10,6 +10,8 @@ fallback order. :func:`load_or_fit` retrains when the artifact is missing or sta
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -124,9 +126,16 @@ class RankerArtifact:
     def save(self, path: str | Path) -> None:
         p = Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
-        tmp = p.with_suffix(p.suffix + ".tmp")
-        tmp.write_bytes(orjson.dumps(self.to_dict()))
-        tmp.replace(p)
+        # a temporary file of this writer's own, so that processes saving at once don't
+        # move each other's file away; the last replace wins, whole
+        fd, name = tempfile.mkstemp(dir=p.parent, prefix=p.name + ".", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(orjson.dumps(self.to_dict()))
+            Path(name).replace(p)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
 
     @classmethod
     def load(cls, path: str | Path) -> RankerArtifact:
