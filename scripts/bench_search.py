@@ -51,12 +51,21 @@ def _split(name: str, seed: int) -> tuple[Any, Any]:
 
 
 def parse_strategy(strategy: str) -> tuple[str, dict[str, Any]]:
-    """``advisor:tpe_after=10,handover=4`` -> ("advisor", {"tpe_after": 10, "handover": 4.0})."""
+    """``advisor:tpe_after=10,handover=4,refiner=tpe`` -> ("advisor", {"tpe_after": 10,
+    "handover": 4.0, "refiner": "tpe"})."""
     base, _, opts = strategy.partition(":")
     out: dict[str, Any] = {}
     for item in filter(None, opts.split(",")):
         k, _, v = item.partition("=")
-        out[k] = None if v == "none" else (int(v) if v.isdigit() else float(v))
+        if v == "none":
+            out[k] = None
+        elif v.isdigit():
+            out[k] = int(v)
+        else:
+            try:
+                out[k] = float(v)
+            except ValueError:
+                out[k] = v
     return base, out
 
 

@@ -270,6 +270,40 @@ def test_the_sampler_hands_over_to_tpe_and_names_who_proposed_each_trial(
         AdvisorSampler(Prior(adv.ranker(), mf), tpe_after=0)
 
 
+def test_tpe_as_refiner_alternates_with_the_rankers_list(shared_synthetic_kb) -> None:
+    """With ``refiner="tpe"`` the turns after ``list_until`` that do not continue the ranker's
+    list are TPE's, which sees every trial so far. An objective that asks for some of the
+    space's parameters only never gets the same configuration twice."""
+    from sklearn.datasets import load_wine
+
+    from advisor.metafeatures import extract
+    from advisor.search import AdvisorSampler, Prior
+    from advisor.search.sampler import PROPOSED_BY
+
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    adv = Advisor(shared_synthetic_kb)
+    mf = extract(load_dataset(X, y=y)).values
+    prior = Prior(adv.ranker(), mf)
+    sampler = AdvisorSampler(prior, seed=2, refiner="tpe", list_until=4, interleave=2)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    for s in adv.suggest(meta_features=mf, task="classification", k=2).suggestions:
+        study.enqueue_trial({k: s.config[k] for k in ("learning_rate", "width")})
+
+    def objective(trial: optuna.Trial) -> float:
+        lr = trial.suggest_float("learning_rate", 1e-5, 1e-1, log=True)
+        width = trial.suggest_int("width", 16, 1024, log=True)
+        return -abs(math.log10(lr) + 2.5) + math.log2(width) / 10
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    study.optimize(objective, n_trials=9)
+    who = [t.user_attrs[PROPOSED_BY] for t in study.trials]
+    assert who == ["warm start"] * 2 + ["advisor"] * 2 + ["tpe", "advisor"] * 2 + ["tpe"]
+    configs = {(round(t.params["learning_rate"], 10), t.params["width"]) for t in study.trials}
+    assert len(configs) == 9
+    with pytest.raises(ConfigError, match="refiner is 'gp', but must be one of surrogate, tpe"):
+        AdvisorSampler(prior, refiner="gp")
+
+
 def test_interleaving_continues_the_rankers_diverse_list(shared_synthetic_kb) -> None:
     """With ``interleave=1`` every proposal after the first 3 trials is the ranker's next
     diverse configuration: the study runs exactly the warm-start list."""

@@ -13,7 +13,8 @@ where ``mu`` and ``sigma`` come from an extra-trees surrogate fitted on the tria
 this dataset (features: the configuration in unit space and its ranker score; target: the rank
 of the observed objective), and ``w_prior = 1 / (1 + n_observed / handover)`` hands over from
 the prior to the data as trials accumulate. Configurations already tried are not proposed
-again. Optionally (``tpe_after``) Optuna's TPE takes over after some trials. Every trial records
+again. Optionally Optuna's TPE proposes instead of the surrogate (``refiner="tpe"``) or
+takes over after some trials (``tpe_after``). Every trial records
 who proposed it in the user attribute ``proposed_by``.
 """
 
@@ -57,6 +58,11 @@ LIST_UNTIL = 10
 #: After that, with k > 0, every k-th proposal continues the ranker's list and the others are
 #: the surrogate's choice; 0: the surrogate alone.
 INTERLEAVE = 2
+#: Who proposes the turns after ``LIST_UNTIL`` that do not continue the list: ``surrogate``
+#: (the prior-weighted surrogate) or ``tpe`` (Optuna's multivariate TPE, which sees every trial
+#: so far, the ranker's list included).
+REFINER = "surrogate"
+REFINERS = ("surrogate", "tpe")
 DIVERSE_DISTANCE = 0.08
 #: The user attribute of every trial that names who proposed it.
 PROPOSED_BY = "proposed_by"
@@ -105,6 +111,10 @@ def trial_value(t: FrozenTrial) -> float | None:
     return None
 
 
+def _finite(v: float | None) -> bool:
+    return v is not None and bool(np.isfinite(v))
+
+
 class AdvisorSampler(BaseSampler):
     """Prior-guided, observation-refined sampler for one dataset (see the module doc)."""
 
@@ -122,6 +132,7 @@ class AdvisorSampler(BaseSampler):
         tpe_multivariate: bool = True,
         interleave: int = INTERLEAVE,
         list_until: int = LIST_UNTIL,
+        refiner: str = REFINER,
     ) -> None:
         if not handover > 0:
             raise ConfigError(f"handover is {handover!r}, but must be > 0")
@@ -135,9 +146,12 @@ class AdvisorSampler(BaseSampler):
             raise ConfigError(f"interleave is {interleave!r}, but must be >= 0")
         self.interleave = int(interleave)
         self.list_until = int(list_until)
+        if refiner not in REFINERS:
+            raise ConfigError(f"refiner is {refiner!r}, but must be one of {', '.join(REFINERS)}")
+        self.refiner = refiner
         self._tpe = (
             TPESampler(seed=seed, multivariate=tpe_multivariate, n_startup_trials=0)
-            if tpe_after is not None
+            if tpe_after is not None or refiner == "tpe"
             else None
         )
         self._use_tpe: dict[tuple[int, int], bool] = {}
@@ -165,12 +179,17 @@ class AdvisorSampler(BaseSampler):
 
     def _tpe_turn(self, study: Study, trial: FrozenTrial) -> bool:
         """Whether TPE proposes this trial (decided once per trial)."""
-        if self._tpe is None or self.tpe_after is None:
+        if self._tpe is None:
             return False
         key = (study._study_id, trial.number)
         if key not in self._use_tpe:
             done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
-            self._use_tpe = {key: len(done) >= self.tpe_after}
+            n = sum(1 for t in done if _finite(trial_value(t)))
+            if self.tpe_after is not None and n >= self.tpe_after:
+                use = True
+            else:
+                use = self.refiner == "tpe" and not self._list_turn(n)
+            self._use_tpe = {key: use}
         return self._use_tpe[key]
 
     def infer_relative_search_space(
@@ -280,11 +299,15 @@ class AdvisorSampler(BaseSampler):
             self.interleave - 1
         )
 
-    def _mapped_dims(self) -> np.ndarray | None:
-        """For a user's space, the mask of the mapped parameters (the only ones that vary)."""
-        if not self.param_map:
-            return None
-        return np.array([p.name in self.param_map for p in self.space.params])
+    def _mapped_dims(self, trials: Sequence[FrozenTrial] = ()) -> np.ndarray | None:
+        """The mask of the space's parameters that the study varies (a user's objective may ask
+        for some of them only; the others stay at their defaults): the mapped ones, or those
+        its trials asked for; None when all vary."""
+        if self.param_map:
+            return np.array([p.name in self.param_map for p in self.space.params])
+        asked = {self._to_space.get(k, k) for t in trials for k in t.distributions}
+        mask = np.array([p.name in asked for p in self.space.params])
+        return None if not asked or mask.all() else mask
 
     def _next_diverse(
         self, tried: np.ndarray, trials: Sequence[FrozenTrial]
@@ -294,7 +317,7 @@ class AdvisorSampler(BaseSampler):
         units = self.prior.units(pool)
         if len(tried):
             far = (
-                self.prior.distance(units, tried, self._mapped_dims()).min(axis=1)
+                self.prior.distance(units, tried, self._mapped_dims(trials)).min(axis=1)
                 >= DIVERSE_DISTANCE
             )
         else:
@@ -364,7 +387,7 @@ class AdvisorSampler(BaseSampler):
             acq = acq + (1.0 - w_prior) * (per_tree.mean(axis=0) + KAPPA * per_tree.std(axis=0))
         if len(tried):
             too_close = (
-                self.prior.distance(units, tried, self._mapped_dims()).min(axis=1)
+                self.prior.distance(units, tried, self._mapped_dims(trials)).min(axis=1)
                 < MIN_NEW_DISTANCE
             )
             acq = np.where(too_close, -np.inf, acq)
