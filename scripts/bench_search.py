@@ -129,6 +129,10 @@ def summarize(
         by_ds.setdefault((r["dataset"], r["seed"]), []).append(r)
     regrets: dict[str, dict[int, list[float]]] = {s: {b: [] for b in BUDGETS} for s in strategies}
     tests: dict[str, dict[int, list[float]]] = {s: {b: [] for b in BUDGETS} for s in strategies}
+    test_regrets: dict[str, dict[int, list[float]]] = {
+        s: {b: [] for b in BUDGETS} for s in strategies
+    }
+    per_dataset: dict[str, dict[str, list[float]]] = {}
     curves: dict[str, list[list[float]]] = {s: [] for s in strategies}
     epochs_curves: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {s: [] for s in strategies}
     speedups = []
@@ -140,6 +144,11 @@ def summarize(
             for r in group
         )
         span = max(best_all - floor, 1e-9)
+        test_all = max(
+            (t["test"] for r in group for t in r["trials"] if t["test"] is not None),
+            default=np.nan,
+        )
+        test_span = max(test_all - floor, 1e-9)
         per: dict[str, np.ndarray] = {}
         for r in group:
             best = np.array([np.nan if t["best"] is None else t["best"] for t in r["trials"]])
@@ -154,6 +163,13 @@ def summarize(
                     tv = r["trials"][b - 1]["test"]
                     if tv is not None:
                         tests[r["strategy"]][b].append(float(tv))
+                    test_regrets[r["strategy"]][b].append(
+                        1.0 if tv is None else float(np.clip((test_all - tv) / test_span, 0.0, 1.0))
+                    )
+            if len(reg) >= 20:
+                per_dataset.setdefault(r["dataset"], {}).setdefault(r["strategy"], []).append(
+                    float(reg[19])
+                )
         if "advisor" in per and "tpe" in per and len(per["advisor"]) >= 10:
             target = per["advisor"][9]
             hit = np.flatnonzero(per["tpe"] <= target + 1e-12)
@@ -178,6 +194,13 @@ def summarize(
         },
         "mean_test": {
             s: {b: float(np.mean(v)) if v else None for b, v in d.items()} for s, d in tests.items()
+        },
+        "mean_test_regret": {
+            s: {b: float(np.mean(v)) if v else None for b, v in d.items()}
+            for s, d in test_regrets.items()
+        },
+        "regret_at_20_per_dataset": {
+            ds: {s: float(np.mean(v)) for s, v in d.items()} for ds, d in per_dataset.items()
         },
         "mean_curve": mean_curve,
         "tpe_trials_to_match_advisor_at_10": {
@@ -214,6 +237,21 @@ def main() -> None:
         default=None,
         help="a design run: its own run log; writes reports/search_design_TAG.md only",
     )
+    ap.add_argument(
+        "--reuse",
+        default=None,
+        metavar="REPORT_JSON",
+        help="take the runs of --reuse-strategies from an earlier report's raw runs (same "
+        "datasets, seeds and budget) instead of running them again",
+    )
+    ap.add_argument(
+        "--reuse-strategies",
+        nargs="*",
+        default=[],
+        metavar="NAME[=AS]",
+        help="strategies to take from --reuse; NAME=AS takes NAME's runs as strategy AS (for "
+        "example advisor=advisor:refiner=surrogate after the default sampler changed)",
+    )
     args = ap.parse_args()
     strategies = tuple(args.strategies)
     from _heldout import HELD_OUT, heldout_knowledge_base
@@ -237,6 +275,12 @@ def main() -> None:
     runs = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     have = {(r["dataset"], r["seed"], r["strategy"]) for r in runs}
     runs = [r for r in runs if (r["dataset"], r["seed"], r["strategy"]) in {j[1:4] for j in jobs}]
+    reused = _reuse(args.reuse, args.reuse_strategies, args.budget, have, {j[1:4] for j in jobs})
+    if reused:
+        with log.open("a") as fh:
+            fh.writelines(json.dumps(r) + "\n" for r in reused)
+        runs += reused
+        have |= {(r["dataset"], r["seed"], r["strategy"]) for r in reused}
     todo = [j for j in jobs if j[1:4] not in have]
     print(f"{len(jobs) - len(todo)} runs already in {log}", file=sys.stderr)
     t0 = time.time()
@@ -268,6 +312,8 @@ def main() -> None:
                 "Mean test objective of the best configuration so far",
                 {s: out["mean_test"][s] for s in strategies},
             ),
+            *_test_regret_table(out),
+            *_per_dataset_table(out),
         ]
         (REPO / "reports").mkdir(exist_ok=True)
         (REPO / "reports" / f"search_design_{args.tag}.md").write_text("\n".join(lines))
@@ -277,7 +323,9 @@ def main() -> None:
         held_out_groups=groups,
         seeds=args.seeds,
         budget=args.budget,
-        command="scripts/bench_search.py",
+        command=" ".join(["scripts/bench_search.py", *sys.argv[1:]]),
+        reused=sorted({r["strategy"] for r in runs if r.get("reused_from")}),
+        reused_seeds=sorted({r["seed"] for r in runs if r.get("reused_from")}),
     )
     rep = REPO / "reports"
     rep.mkdir(exist_ok=True)
@@ -289,6 +337,32 @@ def main() -> None:
             {k: out[k] for k in ("mean_regret", "tpe_trials_to_match_advisor_at_10")}, indent=1
         )
     )
+
+
+def _reuse(
+    path: str | None,
+    specs: list[str],
+    budget: int,
+    have: set[tuple[str, int, str]],
+    wanted: set[tuple[str, int, str]],
+) -> list[dict[str, Any]]:
+    """The runs named by ``--reuse-strategies`` from the report ``path`` (renamed with
+    ``NAME=AS``), for wanted keys not run yet."""
+    if not path or not specs:
+        return []
+    rep = json.loads(Path(path).read_text())
+    if rep.get("budget") != budget:
+        sys.exit(f"--reuse: {path} has budget {rep.get('budget')}, this run has {budget}")
+    rename = dict(s.split("=", 1) if "=" in s.split(":")[0] else (s, s) for s in specs)
+    out = []
+    for r in rep["raw"]:
+        if r["strategy"] in rename:
+            r = {**r, "strategy": rename[r["strategy"]], "reused_from": path}
+            key = (r["dataset"], r["seed"], r["strategy"])
+            if key in wanted and key not in have:
+                out.append(r)
+    print(f"{len(out)} runs reused from {path}", file=sys.stderr)
+    return out
 
 
 def plot(out: dict[str, Any], path: Path) -> None:
@@ -317,6 +391,35 @@ def plot(out: dict[str, Any], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
+def _test_regret_table(out: dict[str, Any]) -> list[str]:
+    return [
+        *_budget_table(
+            "Mean normalized regret of the test objective of the best configuration so far",
+            out["mean_test_regret"],
+        ),
+        "Relative to the best test objective of any strategy's chosen configuration on that "
+        "dataset and seed. The validation split is small on small datasets: a strategy that "
+        "tries many unlike configurations can find a high validation score that does not "
+        "hold on the test part.",
+        "",
+    ]
+
+
+def _per_dataset_table(out: dict[str, Any]) -> list[str]:
+    per = out["regret_at_20_per_dataset"]
+    strategies = list(out["mean_regret"])
+    lines = [
+        "## Normalized validation regret at 20 trials per dataset (mean over seeds)",
+        "",
+        "| dataset | " + " | ".join(strategies) + " |",
+        "| --- |" + " --- |" * len(strategies),
+    ]
+    for ds, d in per.items():
+        cells = [f"{d[s]:.4f}" if s in d else "-" for s in strategies]
+        lines.append(f"| {ds} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
 def _budget_table(title: str, values: dict[str, dict[int, float | None]]) -> list[str]:
     """A markdown section: one row per strategy, one column per budget."""
     lines = [
@@ -339,12 +442,24 @@ def write_md(out: dict[str, Any], path: Path) -> None:
         f"({', '.join(out['datasets'])}), {out['seeds']} seeds, budget {out['budget']} "
         "trials, 20 epochs per full trial with patient successive halving.",
         "",
+    ]
+    if out.get("reused"):
+        lines += [
+            f"The runs of {', '.join(out['reused'])} are taken from an earlier run of this "
+            f"benchmark for seeds {', '.join(map(str, out['reused_seeds']))} (`--reuse`: the "
+            "same procedure; a rerun repeats a run only up to floating-point differences, "
+            "which can change pruning decisions). Without `--reuse` every run is made again.",
+            "",
+        ]
+    lines += [
         "![regret](search_benchmark.png)",
         "",
         *_budget_table(
             "Mean normalized regret of the best validation objective", out["mean_regret"]
         ),
         *_budget_table("Mean test objective of the best configuration so far", out["mean_test"]),
+        *_test_regret_table(out),
+        *_per_dataset_table(out),
     ]
     sp = out["tpe_trials_to_match_advisor_at_10"]
     lines += [

@@ -304,6 +304,47 @@ def test_tpe_as_refiner_alternates_with_the_rankers_list(shared_synthetic_kb) ->
         AdvisorSampler(prior, refiner="gp")
 
 
+def test_an_adaptive_list_moves_towards_what_did_well_on_this_dataset(
+    shared_synthetic_kb,
+) -> None:
+    """With ``list_adapt`` > 0 the list's next item is chosen among the ranker's next diverse
+    configurations by the ranker's score and what the trials near it reached: on an objective
+    that the ranker does not know, the list's later trials do better than in the ranker's
+    order."""
+    import numpy as np
+    from sklearn.datasets import load_wine
+
+    from advisor.metafeatures import extract
+    from advisor.search import AdvisorSampler, Prior
+
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    adv = Advisor(shared_synthetic_kb)
+    mf = extract(load_dataset(X, y=y)).values
+    prior = Prior(adv.ranker(), mf)
+    warm = [
+        {k: s.config[k] for k in ("learning_rate", "width")}
+        for s in adv.suggest(meta_features=mf, task="classification", k=2).suggestions
+    ]
+
+    def objective(trial: optuna.Trial) -> float:
+        lr = trial.suggest_float("learning_rate", 1e-5, 1e-1, log=True)
+        width = trial.suggest_int("width", 16, 1024, log=True)
+        return -abs(math.log10(lr) + 2.5) + math.log2(width) / 10
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    later = {}
+    for adapt in (0.0, 1.0):
+        sampler = AdvisorSampler(prior, seed=2, list_until=20, list_adapt=adapt)
+        study = optuna.create_study(direction="maximize", sampler=sampler)
+        for cfg in warm:
+            study.enqueue_trial(cfg)
+        study.optimize(objective, n_trials=9)
+        later[adapt] = float(np.mean([t.value for t in study.trials[2:]]))
+    assert later[1.0] > later[0.0]
+    with pytest.raises(ConfigError, match="list_adapt"):
+        AdvisorSampler(prior, list_adapt=-1)
+
+
 def test_interleaving_continues_the_rankers_diverse_list(shared_synthetic_kb) -> None:
     """With ``interleave=1`` every proposal after the first 3 trials is the ranker's next
     diverse configuration: the study runs exactly the warm-start list."""

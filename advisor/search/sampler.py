@@ -14,7 +14,9 @@ this dataset (features: the configuration in unit space and its ranker score; ta
 of the observed objective), and ``w_prior = 1 / (1 + n_observed / handover)`` hands over from
 the prior to the data as trials accumulate. Configurations already tried are not proposed
 again. Optionally Optuna's TPE proposes instead of the surrogate (``refiner="tpe"``) or
-takes over after some trials (``tpe_after``). Every trial records
+takes over after some trials (``tpe_after``), and the list can adapt to the observed trials
+(``list_adapt``). These options were measured on design datasets outside the benchmark
+(``reports/search_design_dev*.md``) and are off by default. Every trial records
 who proposed it in the user attribute ``proposed_by``.
 """
 
@@ -64,6 +66,10 @@ INTERLEAVE = 2
 REFINER = "surrogate"
 REFINERS = ("surrogate", "tpe")
 DIVERSE_DISTANCE = 0.08
+#: The list adapts to the observations (weight of the kernel estimate; 0: the ranker's order).
+LIST_ADAPT = 0.0
+LIST_WINDOW = 8
+LIST_BANDWIDTH = 0.15
 #: The user attribute of every trial that names who proposed it.
 PROPOSED_BY = "proposed_by"
 
@@ -133,6 +139,7 @@ class AdvisorSampler(BaseSampler):
         interleave: int = INTERLEAVE,
         list_until: int = LIST_UNTIL,
         refiner: str = REFINER,
+        list_adapt: float = LIST_ADAPT,
     ) -> None:
         if not handover > 0:
             raise ConfigError(f"handover is {handover!r}, but must be > 0")
@@ -149,6 +156,9 @@ class AdvisorSampler(BaseSampler):
         if refiner not in REFINERS:
             raise ConfigError(f"refiner is {refiner!r}, but must be one of {', '.join(REFINERS)}")
         self.refiner = refiner
+        if not list_adapt >= 0:
+            raise ConfigError(f"list_adapt is {list_adapt!r}, but must be >= 0")
+        self.list_adapt = float(list_adapt)
         self._tpe = (
             TPESampler(seed=seed, multivariate=tpe_multivariate, n_startup_trials=0)
             if tpe_after is not None or refiner == "tpe"
@@ -310,20 +320,35 @@ class AdvisorSampler(BaseSampler):
         return None if not asked or mask.all() else mask
 
     def _next_diverse(
-        self, tried: np.ndarray, trials: Sequence[FrozenTrial]
+        self, tried: np.ndarray, trials: Sequence[FrozenTrial], values: np.ndarray
     ) -> dict[str, Any] | None:
-        """The ranker's best-scored pool configuration far from every trial so far."""
+        """The ranker's best-scored pool configuration far from every trial so far.
+
+        With ``list_adapt`` > 0 (and 3 or more observations), the choice is among the next
+        ``LIST_WINDOW`` such configurations, by the ranker's standardized score plus
+        ``list_adapt`` times a kernel estimate (shrunk towards 0) of the standardized rank that
+        the observed trials near it reached."""
         pool = self._in_study_ranges(list(self.pool), trials)
         units = self.prior.units(pool)
+        dims = self._mapped_dims(trials)
         if len(tried):
-            far = (
-                self.prior.distance(units, tried, self._mapped_dims(trials)).min(axis=1)
-                >= DIVERSE_DISTANCE
-            )
+            dist = self.prior.distance(units, tried, dims)
+            far = dist.min(axis=1) >= DIVERSE_DISTANCE
         else:
             far = np.ones(len(pool), dtype=bool)
         idx = np.flatnonzero(far)
-        return dict(pool[int(idx[0])]) if idx.size else None
+        if not idx.size:
+            return None
+        if self.list_adapt > 0 and len(values) >= 3:
+            win = idx[:LIST_WINDOW]
+            sc = np.asarray(self.pool_scores)
+            z = (sc[win] - sc.mean()) / (sc.std() + 1e-9)
+            ranks = (np.argsort(np.argsort(values)) + 0.5) / len(values)
+            zr = (ranks - ranks.mean()) / (ranks.std() + 1e-9)
+            w = np.exp(-((dist[win] / LIST_BANDWIDTH) ** 2))
+            pred = (w @ zr) / (w.sum(axis=1) + 1.0)
+            return dict(pool[int(win[int(np.argmax(z + self.list_adapt * pred))])])
+        return dict(pool[int(idx[0])])
 
     def propose(
         self, trials: Sequence[FrozenTrial], direction: StudyDirection = StudyDirection.MAXIMIZE
@@ -361,7 +386,7 @@ class AdvisorSampler(BaseSampler):
         units = self.prior.units(candidates)
         z = (scores - scores.mean()) / (scores.std() + 1e-9)
         if self._list_turn(n):
-            nxt = self._next_diverse(tried, trials)
+            nxt = self._next_diverse(tried, trials, np.array([v for _, v in obs]))
             if nxt is not None:
                 return nxt
         w_prior = 1.0 / (1.0 + n / self.handover)
