@@ -13,6 +13,13 @@ advisor at 10. Normalized regret = (best found by any strategy on that dataset a
 best of the run so far) / (that best - the trivial level: chance balanced accuracy, R² 0).
 
     .venv/bin/python scripts/bench_search.py [--seeds 3] [--budget 40] [--workers 2]
+        [--reuse reports/search_benchmark_3seeds.json --reuse-strategies advisor warm tpe random]
+        [--tag T --datasets ... --strategies advisor advisor:refiner=tpe ...]
+
+``--reuse`` takes the runs of the named strategies from an earlier report (for example to add
+seeds to it); ``--tag`` is a design run on other datasets (``reports/search_design_T.md``).
+The report also gives the normalized regret of the test objective and the validation regret
+at 20 trials per dataset.
 
 Writes reports/search_benchmark.{md,json,png}. Finished runs are appended to
 ``runs/bench_search_budget<B>.jsonl`` and skipped when the script runs again (delete the file
