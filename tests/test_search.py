@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import optuna
 import pandas as pd
@@ -238,68 +239,65 @@ def test_warm_start_enqueues_suggestions_into_a_users_study(shared_synthetic_kb)
         assert 1e-4 <= p["lr"] <= 1e-1 and 8 <= p["units"] <= 512
 
 
-def test_the_sampler_hands_over_to_tpe_and_names_who_proposed_each_trial(
-    shared_synthetic_kb,
-) -> None:
+def _lr_width_objective(trial: optuna.Trial) -> float:
+    """A user's objective over two of the space's parameters (under their own ranges)."""
+    lr = trial.suggest_float("learning_rate", 1e-5, 1e-1, log=True)
+    width = trial.suggest_int("width", 16, 1024, log=True)
+    return -abs(math.log10(lr) + 2.5) + math.log2(width) / 10
+
+
+def _wine_study(kb_url: str, **sampler_options: Any) -> optuna.Study:
+    """A study on wine whose sampler is ``AdvisorSampler(**sampler_options)``, with the top 2
+    suggestions (learning rate and width) enqueued."""
     from sklearn.datasets import load_wine
 
     from advisor.metafeatures import extract
     from advisor.search import AdvisorSampler, Prior
-    from advisor.search.sampler import PROPOSED_BY
 
     X, y = load_wine(return_X_y=True, as_frame=True)
-    adv = Advisor(shared_synthetic_kb)
+    adv = Advisor(kb_url)
     mf = extract(load_dataset(X, y=y)).values
-    sampler = AdvisorSampler(Prior(adv.ranker(), mf), seed=1, tpe_after=5)
+    sampler = AdvisorSampler(Prior(adv.ranker(), mf), **sampler_options)
     study = optuna.create_study(direction="maximize", sampler=sampler)
     for s in adv.suggest(meta_features=mf, task="classification", k=2).suggestions:
         study.enqueue_trial({k: s.config[k] for k in ("learning_rate", "width")})
-
-    def objective(trial: optuna.Trial) -> float:
-        lr = trial.suggest_float("learning_rate", 1e-5, 1e-1, log=True)
-        width = trial.suggest_int("width", 16, 1024, log=True)
-        return -abs(math.log10(lr) + 2.5) + math.log2(width) / 10
-
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    study.optimize(objective, n_trials=9)
+    return study
+
+
+def test_the_sampler_hands_over_to_tpe_and_names_who_proposed_each_trial(
+    shared_synthetic_kb,
+) -> None:
+    from advisor.search import AdvisorSampler
+    from advisor.search.sampler import PROPOSED_BY
+
+    study = _wine_study(shared_synthetic_kb, seed=1, tpe_after=5)
+    study.optimize(_lr_width_objective, n_trials=9)
     who = [t.user_attrs[PROPOSED_BY] for t in study.trials]
     assert who == ["warm start"] * 2 + ["advisor"] * 3 + ["tpe"] * 4
     for t in study.trials:
         assert 1e-5 <= t.params["learning_rate"] <= 1e-1 and 16 <= t.params["width"] <= 1024
+    assert isinstance(study.sampler, AdvisorSampler)
+    prior = study.sampler.prior
     with pytest.raises(ConfigError, match="tpe_after"):
-        AdvisorSampler(Prior(adv.ranker(), mf), tpe_after=0)
+        AdvisorSampler(prior, tpe_after=0)
 
 
 def test_tpe_as_refiner_alternates_with_the_rankers_list(shared_synthetic_kb) -> None:
     """With ``refiner="tpe"`` the turns after ``list_until`` that do not continue the ranker's
     list are TPE's, which sees every trial so far. An objective that asks for some of the
     space's parameters only never gets the same configuration twice."""
-    from sklearn.datasets import load_wine
-
-    from advisor.metafeatures import extract
-    from advisor.search import AdvisorSampler, Prior
+    from advisor.search import AdvisorSampler
     from advisor.search.sampler import PROPOSED_BY
 
-    X, y = load_wine(return_X_y=True, as_frame=True)
-    adv = Advisor(shared_synthetic_kb)
-    mf = extract(load_dataset(X, y=y)).values
-    prior = Prior(adv.ranker(), mf)
-    sampler = AdvisorSampler(prior, seed=2, refiner="tpe", list_until=4, interleave=2)
-    study = optuna.create_study(direction="maximize", sampler=sampler)
-    for s in adv.suggest(meta_features=mf, task="classification", k=2).suggestions:
-        study.enqueue_trial({k: s.config[k] for k in ("learning_rate", "width")})
-
-    def objective(trial: optuna.Trial) -> float:
-        lr = trial.suggest_float("learning_rate", 1e-5, 1e-1, log=True)
-        width = trial.suggest_int("width", 16, 1024, log=True)
-        return -abs(math.log10(lr) + 2.5) + math.log2(width) / 10
-
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    study.optimize(objective, n_trials=9)
+    study = _wine_study(shared_synthetic_kb, seed=2, refiner="tpe", list_until=4, interleave=2)
+    study.optimize(_lr_width_objective, n_trials=9)
     who = [t.user_attrs[PROPOSED_BY] for t in study.trials]
     assert who == ["warm start"] * 2 + ["advisor"] * 2 + ["tpe", "advisor"] * 2 + ["tpe"]
     configs = {(round(t.params["learning_rate"], 10), t.params["width"]) for t in study.trials}
     assert len(configs) == 9
+    assert isinstance(study.sampler, AdvisorSampler)
+    prior = study.sampler.prior
     with pytest.raises(ConfigError, match="refiner is 'gp', but must be one of surrogate, tpe"):
         AdvisorSampler(prior, refiner="gp")
 
@@ -312,35 +310,17 @@ def test_an_adaptive_list_moves_towards_what_did_well_on_this_dataset(
     that the ranker does not know, the list's later trials do better than in the ranker's
     order."""
     import numpy as np
-    from sklearn.datasets import load_wine
 
-    from advisor.metafeatures import extract
-    from advisor.search import AdvisorSampler, Prior
+    from advisor.search import AdvisorSampler
 
-    X, y = load_wine(return_X_y=True, as_frame=True)
-    adv = Advisor(shared_synthetic_kb)
-    mf = extract(load_dataset(X, y=y)).values
-    prior = Prior(adv.ranker(), mf)
-    warm = [
-        {k: s.config[k] for k in ("learning_rate", "width")}
-        for s in adv.suggest(meta_features=mf, task="classification", k=2).suggestions
-    ]
-
-    def objective(trial: optuna.Trial) -> float:
-        lr = trial.suggest_float("learning_rate", 1e-5, 1e-1, log=True)
-        width = trial.suggest_int("width", 16, 1024, log=True)
-        return -abs(math.log10(lr) + 2.5) + math.log2(width) / 10
-
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
     later = {}
     for adapt in (0.0, 1.0):
-        sampler = AdvisorSampler(prior, seed=2, list_until=20, list_adapt=adapt)
-        study = optuna.create_study(direction="maximize", sampler=sampler)
-        for cfg in warm:
-            study.enqueue_trial(cfg)
-        study.optimize(objective, n_trials=9)
+        study = _wine_study(shared_synthetic_kb, seed=2, list_until=20, list_adapt=adapt)
+        study.optimize(_lr_width_objective, n_trials=9)
         later[adapt] = float(np.mean([t.value for t in study.trials[2:]]))
     assert later[1.0] > later[0.0]
+    assert isinstance(study.sampler, AdvisorSampler)
+    prior = study.sampler.prior
     with pytest.raises(ConfigError, match="list_adapt"):
         AdvisorSampler(prior, list_adapt=-1)
 
