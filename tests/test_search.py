@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from advisor.data import SplitCache, load_dataset
-from advisor.errors import ConfigError
+from advisor.errors import ConfigError, SearchError
 from advisor.facade import Advisor
 from advisor.search import run_search
 from advisor.spaces import CategoricalParam, FloatParam, IntParam, SearchSpace, named_config
@@ -308,14 +308,17 @@ def test_an_adaptive_list_moves_towards_what_did_well_on_this_dataset(
     """With ``list_adapt`` > 0 the list's next item is chosen among the ranker's next diverse
     configurations by the ranker's score and what the trials near it reached: on an objective
     that the ranker does not know, the list's later trials do better than in the ranker's
-    order."""
+    order. (The kernel's bandwidth is ``LIST_BANDWIDTH``, 0.15: the list's items must be
+    closer than the default ``list_distance`` for the trials to inform them.)"""
     import numpy as np
 
     from advisor.search import AdvisorSampler
 
     later = {}
     for adapt in (0.0, 1.0):
-        study = _wine_study(shared_synthetic_kb, seed=2, list_until=20, list_adapt=adapt)
+        study = _wine_study(
+            shared_synthetic_kb, seed=2, list_until=20, list_adapt=adapt, list_distance=0.08
+        )
         study.optimize(_lr_width_objective, n_trials=9)
         later[adapt] = float(np.mean([t.value for t in study.trials[2:]]))
     assert later[1.0] > later[0.0]
@@ -325,24 +328,29 @@ def test_an_adaptive_list_moves_towards_what_did_well_on_this_dataset(
         AdvisorSampler(prior, list_adapt=-1)
 
 
-def test_interleaving_continues_the_rankers_diverse_list(shared_synthetic_kb) -> None:
+@pytest.mark.parametrize("list_distance", [None, 0.3])
+def test_interleaving_continues_the_rankers_diverse_list(
+    shared_synthetic_kb, list_distance
+) -> None:
     """With ``interleave=1`` every proposal after the first 3 trials is the ranker's next
-    diverse configuration: the study runs exactly the warm-start list."""
+    diverse configuration: the study runs exactly the warm-start list, whose configurations
+    are at least ``list_distance`` apart."""
     import numpy as np
     from sklearn.datasets import load_wine
 
     from advisor.metafeatures import extract
     from advisor.search import AdvisorSampler, Prior
-    from advisor.search.sampler import distributions
+    from advisor.search.sampler import DIVERSE_DISTANCE, distributions
     from advisor.search.study import _diverse
     from advisor.spaces import MLP_SPACE
 
     X, y = load_wine(return_X_y=True, as_frame=True)
     prior = Prior(Advisor(shared_synthetic_kb).ranker(), extract(load_dataset(X, y=y)).values)
     ranked, _ = prior.ranked_candidates(600, np.random.default_rng(3))
-    expected = _diverse(prior, ranked, 7)
+    opts = {} if list_distance is None else {"list_distance": list_distance}
+    expected = _diverse(prior, ranked, 7, *opts.values())
     study = optuna.create_study(
-        direction="maximize", sampler=AdvisorSampler(prior, seed=3, interleave=1)
+        direction="maximize", sampler=AdvisorSampler(prior, seed=3, interleave=1, **opts)
     )
     for cfg in expected[:3]:
         study.enqueue_trial(dict(cfg))
@@ -357,8 +365,42 @@ def test_interleaving_continues_the_rankers_diverse_list(shared_synthetic_kb) ->
     assert [MLP_SPACE.validate(t.params) for t in study.trials] == [
         MLP_SPACE.validate(c) for c in expected
     ]
+    units = prior.units(expected)
+    apart = prior.distance(units, units) + np.eye(len(units))
+    assert apart.min() >= (list_distance or DIVERSE_DISTANCE)
     with pytest.raises(ConfigError, match="interleave"):
         AdvisorSampler(prior, interleave=-1)
+    with pytest.raises(ConfigError, match=r"list_distance is 1.5, but must be in \[0, 1\)"):
+        AdvisorSampler(prior, list_distance=1.5)
+
+
+@pytest.mark.parametrize(
+    ("strategy", "options", "fragment"),
+    [
+        ("tpe", {"list_distance": 0.3}, "strategy 'tpe' takes no sampler options"),
+        ("warm", {"handover": 2}, "'warm' takes only the sampler option list_distance"),
+        ("advisor", {"kappa": 1}, "unknown sampler option"),
+    ],
+)
+def test_sampler_options_a_strategy_cannot_use_are_rejected_before_any_trial(
+    shared_synthetic_kb, tmp_path, strategy, options, fragment
+) -> None:
+    from sklearn.datasets import load_wine
+
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    storage = f"sqlite:///{tmp_path / 'study.sqlite'}"
+    with pytest.raises(SearchError, match=fragment):
+        Advisor(shared_synthetic_kb).search(
+            X,
+            y=y,
+            n_trials=2,
+            strategy=strategy,
+            storage=storage,
+            study_name="s",
+            contribute=False,
+            sampler_options=options,
+        )
+    assert not (tmp_path / "study.sqlite").exists()
 
 
 def _pg_url_or_skip() -> str:

@@ -2,7 +2,8 @@
 observations.
 
 Until ``LIST_UNTIL`` trials have finished, every proposal continues the ranker's list: its
-best-scored configuration that is not close to any trial so far (the warm start, extended).
+best-scored configuration at least ``list_distance`` (0.3, as the suggestions) from every trial
+so far (the warm start, extended).
 After that, every ``INTERLEAVE``-th proposal still continues the list and the others pick, from
 a pool of candidates (the ranker's best configurations and perturbations of the best observed
 ones), the one with the highest
@@ -39,6 +40,7 @@ from optuna.trial import FrozenTrial, TrialState
 from advisor.errors import ConfigError
 from advisor.search.prior import Prior
 from advisor.spaces import CategoricalParam, FloatParam, IntParam, SearchSpace
+from advisor.suggest import MIN_DISTANCE
 
 __all__ = ["PROPOSED_BY", "AdvisorSampler", "distributions", "trial_value"]
 
@@ -65,8 +67,11 @@ INTERLEAVE = 2
 #: so far, the ranker's list included).
 REFINER = "surrogate"
 REFINERS = ("surrogate", "tpe")
-DIVERSE_DISTANCE = 0.08
+#: How far apart the list's configurations are (``list_distance``): as far as the suggestions.
+DIVERSE_DISTANCE = MIN_DISTANCE
 #: The list adapts to the observations (weight of the kernel estimate; 0: the ranker's order).
+#: The kernel's bandwidth is ``LIST_BANDWIDTH``: with the default ``list_distance`` the list's
+#: next items are too far from the trials for the estimate to matter (measured with 0.08).
 LIST_ADAPT = 0.0
 LIST_WINDOW = 8
 LIST_BANDWIDTH = 0.15
@@ -140,6 +145,7 @@ class AdvisorSampler(BaseSampler):
         list_until: int = LIST_UNTIL,
         refiner: str = REFINER,
         list_adapt: float = LIST_ADAPT,
+        list_distance: float = DIVERSE_DISTANCE,
     ) -> None:
         if not handover > 0:
             raise ConfigError(f"handover is {handover!r}, but must be > 0")
@@ -159,6 +165,9 @@ class AdvisorSampler(BaseSampler):
         if not list_adapt >= 0:
             raise ConfigError(f"list_adapt is {list_adapt!r}, but must be >= 0")
         self.list_adapt = float(list_adapt)
+        if not 0 <= list_distance < 1:
+            raise ConfigError(f"list_distance is {list_distance!r}, but must be in [0, 1)")
+        self.list_distance = float(list_distance)
         self._tpe = (
             TPESampler(seed=seed, multivariate=tpe_multivariate, n_startup_trials=0)
             if tpe_after is not None or refiner == "tpe"
@@ -333,7 +342,7 @@ class AdvisorSampler(BaseSampler):
         dims = self._mapped_dims(trials)
         if len(tried):
             dist = self.prior.distance(units, tried, dims)
-            far = dist.min(axis=1) >= DIVERSE_DISTANCE
+            far = dist.min(axis=1) >= self.list_distance
         else:
             far = np.ones(len(pool), dtype=bool)
         idx = np.flatnonzero(far)

@@ -29,7 +29,7 @@ from advisor.errors import SearchError
 from advisor.objectives import DEFAULT_OBJECTIVE
 from advisor.search.prior import Prior
 from advisor.search.pruning import PatientSuccessiveHalving
-from advisor.search.sampler import AdvisorSampler, distributions
+from advisor.search.sampler import DIVERSE_DISTANCE, AdvisorSampler, distributions
 from advisor.spaces import SearchSpace, config_hash
 from advisor.trials import TrialResult, run_trial
 
@@ -102,7 +102,7 @@ class _WarmSampler(optuna.samplers.BaseSampler):
 
 
 def _diverse(
-    prior: Prior, configs: list[dict[str, Any]], k: int, min_distance: float = 0.08
+    prior: Prior, configs: list[dict[str, Any]], k: int, min_distance: float = DIVERSE_DISTANCE
 ) -> list[dict[str, Any]]:
     picked: list[dict[str, Any]] = []
     units = prior.units(configs)
@@ -162,15 +162,27 @@ def run_search(
     if strategy in ("advisor", "warm") and prior is None:
         raise SearchError(f"strategy {strategy!r} needs the ranker's prior")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    options = dict(sampler_options or {})
+    if strategy == "warm" and set(options) - {"list_distance"}:
+        raise SearchError(
+            f"strategy 'warm' takes only the sampler option list_distance, not "
+            f"{', '.join(sorted(set(options) - {'list_distance'}))}"
+        )
+    if strategy not in ("advisor", "warm") and options:
+        raise SearchError(f"strategy {strategy!r} takes no sampler options")
     warm: list[dict[str, Any]] = []
     if prior is not None and strategy in ("advisor", "warm"):
         ranked, _ = prior.ranked_candidates(600, np.random.default_rng(seed))
         k = warm_k if strategy == "advisor" else max(warm_k, n_trials or 50)
-        warm = _diverse(prior, ranked, min(k, n_trials or k))
+        distance = float(options.get("list_distance", DIVERSE_DISTANCE))
+        warm = _diverse(prior, ranked, min(k, n_trials or k), distance)
     sampler: optuna.samplers.BaseSampler
     if strategy == "advisor":
         assert prior is not None
-        sampler = AdvisorSampler(prior, seed=seed, **dict(sampler_options or {}))
+        try:
+            sampler = AdvisorSampler(prior, seed=seed, **options)
+        except TypeError as exc:
+            raise SearchError(f"unknown sampler option: {exc}") from None
     elif strategy == "warm":
         assert prior is not None
         sampler = _WarmSampler(warm, space, seed)
