@@ -13,7 +13,7 @@ advisor at 10. Normalized regret = (best found by any strategy on that dataset a
 best of the run so far) / (that best - the trivial level: chance balanced accuracy, R² 0).
 
     .venv/bin/python scripts/bench_search.py [--seeds 3] [--budget 40] [--workers 2]
-        [--reuse reports/search_benchmark_3seeds.json --reuse-strategies advisor warm tpe random]
+        [--reuse reports/search_benchmark_list008.json --reuse-strategies tpe random]
         [--tag T --datasets ... --strategies advisor advisor:refiner=tpe ...]
 
 ``--reuse`` takes the runs of the named strategies from an earlier report (for example to add
