@@ -179,10 +179,16 @@ def run_search(
     sampler: optuna.samplers.BaseSampler
     if strategy == "advisor":
         assert prior is not None
-        try:
-            sampler = AdvisorSampler(prior, seed=seed, **options)
-        except TypeError as exc:
-            raise SearchError(f"unknown sampler option: {exc}") from None
+        import inspect
+
+        allowed = set(inspect.signature(AdvisorSampler).parameters) - {"prior", "seed"}
+        unknown = sorted(set(options) - allowed)
+        if unknown:
+            raise SearchError(
+                f"unknown sampler option {', '.join(unknown)}; "
+                f"allowed: {', '.join(sorted(allowed))}"
+            )
+        sampler = AdvisorSampler(prior, seed=seed, **options)
     elif strategy == "warm":
         assert prior is not None
         sampler = _WarmSampler(warm, space, seed)
