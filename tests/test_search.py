@@ -67,6 +67,21 @@ def test_search_cli_warm_starts_records_trials_and_prints_json(cli, kb_copy, win
     assert KnowledgeBase(kb_copy).stats()["trials"] == before + 6
 
 
+@pytest.mark.parametrize("n_trials", [2, 3])
+def test_a_budget_within_the_warm_start_runs_every_trial_of_it(
+    shared_synthetic_kb, n_trials
+) -> None:
+    """The enqueued warm-start trials that still wait do not count towards the budget."""
+    from sklearn.datasets import load_wine
+
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    result = Advisor(shared_synthetic_kb, device="cpu").search(
+        X, y=y, n_trials=n_trials, epochs=2, contribute=False
+    )
+    assert result.n_trials == n_trials
+    assert list(result.trials["warm_start"]) == [True] * n_trials
+
+
 def test_opting_out_writes_nothing(cli, kb_copy, wine_csv) -> None:
     before = KnowledgeBase(kb_copy).stats()["trials"]
     res = cli(

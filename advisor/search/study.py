@@ -263,7 +263,15 @@ def run_search(
 
     callbacks: list[Any] = []
     if n_trials is not None:
-        callbacks.append(optuna.study.MaxTrialsCallback(n_trials, states=None))
+        # every trial started or finished, by any process; not the enqueued warm-start trials
+        # still waiting (counting them stopped a search of n_trials <= warm_k after one trial)
+        started_states = (
+            TrialState.COMPLETE,
+            TrialState.PRUNED,
+            TrialState.FAIL,
+            TrialState.RUNNING,
+        )
+        callbacks.append(optuna.study.MaxTrialsCallback(n_trials, states=started_states))
     started = time.time()
     best_so_far: dict[str, float | None] = {"v": None}
 
