@@ -13,6 +13,7 @@ recorded with their status and never stop the study. With an RDB ``storage`` sev
 
 from __future__ import annotations
 
+import inspect
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -179,8 +180,6 @@ def run_search(
     sampler: optuna.samplers.BaseSampler
     if strategy == "advisor":
         assert prior is not None
-        import inspect
-
         allowed = set(inspect.signature(AdvisorSampler).parameters) - {"prior", "seed"}
         unknown = sorted(set(options) - allowed)
         if unknown:
