@@ -18,8 +18,8 @@ best of the run so far) / (that best - the trivial level: chance balanced accura
 
 ``--reuse`` takes the runs of the named strategies from an earlier report (for example to add
 seeds to it); ``--tag`` is a design run on other datasets (``reports/search_design_T.md``).
-The report also gives the normalized regret of the test objective and the validation regret
-at 20 trials per dataset.
+The report also gives the normalized regret of the test objective, and the validation regret
+at 20 trials per dataset and at 20 / 40 trials per seed.
 
 Writes reports/search_benchmark.{md,json,png}. Finished runs are appended to
 ``runs/bench_search_budget<B>.jsonl`` and skipped when the script runs again (delete the file
@@ -140,6 +140,7 @@ def summarize(
         s: {b: [] for b in BUDGETS} for s in strategies
     }
     per_dataset: dict[str, dict[str, list[float]]] = {}
+    per_seed: dict[int, dict[str, dict[int, list[float]]]] = {}
     curves: dict[str, list[list[float]]] = {s: [] for s in strategies}
     epochs_curves: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {s: [] for s in strategies}
     speedups = []
@@ -167,6 +168,9 @@ def summarize(
             for b in BUDGETS:
                 if len(reg) >= b:
                     regrets[r["strategy"]][b].append(float(reg[b - 1]))
+                    per_seed.setdefault(r["seed"], {}).setdefault(r["strategy"], {}).setdefault(
+                        b, []
+                    ).append(float(reg[b - 1]))
                     tv = r["trials"][b - 1]["test"]
                     if tv is not None:
                         tests[r["strategy"]][b].append(float(tv))
@@ -208,6 +212,10 @@ def summarize(
         },
         "regret_at_20_per_dataset": {
             ds: {s: float(np.mean(v)) for s, v in d.items()} for ds, d in per_dataset.items()
+        },
+        "mean_regret_per_seed": {
+            seed: {s: {b: float(np.mean(v)) for b, v in d.items()} for s, d in per.items()}
+            for seed, per in sorted(per_seed.items())
         },
         "mean_curve": mean_curve,
         "tpe_trials_to_match_advisor_at_10": {
@@ -412,6 +420,27 @@ def _test_regret_table(out: dict[str, Any]) -> list[str]:
     ]
 
 
+def _per_seed_table(out: dict[str, Any]) -> list[str]:
+    per = out.get("mean_regret_per_seed", {})
+    strategies = list(out["mean_regret"])
+    lines = [
+        "## Normalized validation regret at 20 / 40 trials per seed (mean over datasets)",
+        "",
+        "How much the comparison depends on the seeds (the split and the strategies' own "
+        "randomness).",
+        "",
+        "| seed | " + " | ".join(strategies) + " |",
+        "| --- |" + " --- |" * len(strategies),
+    ]
+    for seed, d in per.items():
+        cells = [
+            " / ".join(f"{d[st][b]:.4f}" if b in d.get(st, {}) else "-" for b in (20, 40))
+            for st in strategies
+        ]
+        lines.append(f"| {seed} | " + " | ".join(cells) + " |")
+    return [*lines, ""] if per else []
+
+
 def _per_dataset_table(out: dict[str, Any]) -> list[str]:
     per = out["regret_at_20_per_dataset"]
     strategies = list(out["mean_regret"])
@@ -467,6 +496,7 @@ def write_md(out: dict[str, Any], path: Path) -> None:
         *_budget_table("Mean test objective of the best configuration so far", out["mean_test"]),
         *_test_regret_table(out),
         *_per_dataset_table(out),
+        *_per_seed_table(out),
     ]
     sp = out["tpe_trials_to_match_advisor_at_10"]
     lines += [
