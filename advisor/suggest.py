@@ -21,7 +21,7 @@ from advisor.errors import ConfigError
 from advisor.objectives import DEFAULT_OBJECTIVE
 from advisor.ranker.artifact import RankerArtifact
 from advisor.ranker.features import UNSEEN_SHRINK, perturb_units
-from advisor.spaces import CategoricalParam
+from advisor.spaces import CategoricalParam, SearchSpace
 
 __all__ = ["Advice", "Suggestion", "suggest"]
 
@@ -132,7 +132,7 @@ def suggest(
         order = [col[h] for h in art.robust_order]
     else:
         order = list(np.argsort(-scores, kind="stable"))
-    picked = _diverse(art, units, order, k)
+    picked = diverse_picks(space, units, order, k)
     configs = [
         fs.configs[fs.config_hashes[i]] if i < n_kb else space.from_unit(units[i]) for i in picked
     ]
@@ -178,16 +178,23 @@ def suggest(
     )
 
 
-def _diverse(art: RankerArtifact, units: np.ndarray, order: Any, k: int) -> list[int]:
-    """Greedy: take candidates in order, skipping near-copies of those already taken."""
-    cat = np.array([isinstance(p, CategoricalParam) for p in art.space.params])
+def diverse_picks(
+    space: SearchSpace,
+    units: np.ndarray,
+    order: Any,
+    k: int,
+    min_distance: float = MIN_DISTANCE,
+) -> list[int]:
+    """Greedy: take candidates (rows of ``units``) in ``order``, skipping those closer than
+    ``min_distance`` to one already taken; at most ``k``."""
+    cat = np.array([isinstance(p, CategoricalParam) for p in space.params])
     picked: list[int] = []
     for i in order:
         i = int(i)
         if picked:
             diff = np.abs(units[picked] - units[i][None, :])
             d = np.where(cat[None, :], (diff > 0).astype(float), diff).mean(axis=1)
-            if float(d.min()) < MIN_DISTANCE:
+            if float(d.min()) < min_distance:
                 continue
         picked.append(i)
         if len(picked) == k:

@@ -71,7 +71,7 @@ def run(
     from bench_search import parse_strategy
 
     from advisor.search.sampler import DIVERSE_DISTANCE, AdvisorSampler, distributions
-    from advisor.search.study import _diverse, _WarmSampler
+    from advisor.search.study import _WarmSampler, warm_start_list
 
     units, values = table
     space = prior.space
@@ -82,19 +82,15 @@ def run(
         return float(values[int(np.argmin(d))])
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    ranked, _ = prior.ranked_candidates(600, np.random.default_rng(seed))
     sampler: optuna.samplers.BaseSampler
     warm: list[dict[str, Any]] = []
     base, opts = parse_strategy(strategy)
+    distance = opts.get("list_distance", DIVERSE_DISTANCE)
     if base == "advisor":
         sampler = AdvisorSampler(prior, seed=seed, **opts)
-        warm = _diverse(prior, ranked, 3, opts.get("list_distance", DIVERSE_DISTANCE))
+        warm = warm_start_list(prior, 3, seed, distance)
     elif base == "warm":
-        sampler = _WarmSampler(
-            _diverse(prior, ranked, budget, opts.get("list_distance", DIVERSE_DISTANCE)),
-            space,
-            seed,
-        )
+        sampler = _WarmSampler(warm_start_list(prior, budget, seed, distance), space, seed)
     elif strategy == "tpe":
         sampler = optuna.samplers.TPESampler(seed=seed)
     else:

@@ -32,6 +32,7 @@ from advisor.search.prior import Prior
 from advisor.search.pruning import PatientSuccessiveHalving
 from advisor.search.sampler import DIVERSE_DISTANCE, AdvisorSampler, distributions
 from advisor.spaces import SearchSpace, config_hash
+from advisor.suggest import diverse_picks
 from advisor.trials import TrialResult, run_trial
 
 __all__ = ["STRATEGIES", "SearchResult", "run_search"]
@@ -105,17 +106,17 @@ class _WarmSampler(optuna.samplers.BaseSampler):
 def _diverse(
     prior: Prior, configs: list[dict[str, Any]], k: int, min_distance: float = DIVERSE_DISTANCE
 ) -> list[dict[str, Any]]:
-    picked: list[dict[str, Any]] = []
-    units = prior.units(configs)
-    chosen: list[int] = []
-    for i in range(len(configs)):
-        if chosen and prior.distance(units[i : i + 1], units[chosen]).min() < min_distance:
-            continue
-        chosen.append(i)
-        picked.append(configs[i])
-        if len(picked) == k:
-            break
-    return picked
+    idx = diverse_picks(prior.space, prior.units(configs), range(len(configs)), k, min_distance)
+    return [configs[i] for i in idx]
+
+
+def warm_start_list(
+    prior: Prior, k: int, seed: int, list_distance: float = DIVERSE_DISTANCE
+) -> list[dict[str, Any]]:
+    """The ranker's first ``k`` configurations at least ``list_distance`` apart: the warm start
+    (strategy ``advisor``) or the whole list (strategy ``warm``)."""
+    ranked, _ = prior.ranked_candidates(600, np.random.default_rng(seed))
+    return _diverse(prior, ranked, k, list_distance)
 
 
 def _storage_lock(storage: str | None) -> Any:
@@ -173,10 +174,9 @@ def run_search(
         raise SearchError(f"strategy {strategy!r} takes no sampler options")
     warm: list[dict[str, Any]] = []
     if prior is not None and strategy in ("advisor", "warm"):
-        ranked, _ = prior.ranked_candidates(600, np.random.default_rng(seed))
         k = warm_k if strategy == "advisor" else max(warm_k, n_trials or 50)
         distance = float(options.get("list_distance", DIVERSE_DISTANCE))
-        warm = _diverse(prior, ranked, min(k, n_trials or k), distance)
+        warm = warm_start_list(prior, min(k, n_trials or k), seed, distance)
     sampler: optuna.samplers.BaseSampler
     if strategy == "advisor":
         assert prior is not None
