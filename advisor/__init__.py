@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from advisor._version import __version__
-from advisor.errors import (
+from advisor_core.errors import (
     AdvisorError,
     ConfigError,
     ConflictError,
@@ -21,7 +21,7 @@ from advisor.errors import (
     ServiceError,
     ValidationError,
 )
-from advisor.spaces import MLP_SPACE, NAMED_CONFIGS, SearchSpace, get_space, named_config
+from advisor_core.spaces import MLP_SPACE, NAMED_CONFIGS, SearchSpace, get_space, named_config
 
 if TYPE_CHECKING:
     from advisor.data import Dataset, load_dataset

@@ -8,7 +8,7 @@
     asked = client.ask(study["study_id"])
     client.tell(study["study_id"], asked["trial"], value=0.91)
 
-Every error the service answers raises :class:`advisor.errors.ServiceError` (``status_code``,
+Every error the service answers raises :class:`advisor_core.errors.ServiceError` (``status_code``,
 ``error_code``; ``problems`` for per-record errors). Data never leaves the machine:
 ``suggest_file`` sends only the dataset's meta-features.
 """
@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor.errors import ConfigError, MissingDependencyError, ServiceError
+from advisor_core.errors import ConfigError, MissingDependencyError, ServiceError
 
 if TYPE_CHECKING:
     import httpx

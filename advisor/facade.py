@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 
 from advisor.data import Dataset, SplitCache, load_dataset
-from advisor.errors import ConfigError, RankerError, SearchError
 from advisor.metafeatures import VERSION as META_VERSION
 from advisor.metafeatures import MetaFeatures, extract
-from advisor.spaces import MLP_SPACE, SearchSpace, get_space
+from advisor_core.errors import ConfigError, RankerError, SearchError
+from advisor_core.spaces import MLP_SPACE, SearchSpace, get_space
 
 if TYPE_CHECKING:
     from advisor.ranker import PerformanceTable
@@ -141,8 +141,8 @@ class Advisor:
         time_limit: float | None = None,
     ) -> tuple[TrialResult, FittedModel | None]:
         """Train one configuration (a dict, completed from ``default``, or a name)."""
-        from advisor.spaces import named_config
         from advisor.trials import fit_model
+        from advisor_core.spaces import named_config
 
         cfg = (
             named_config(config)

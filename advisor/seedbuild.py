@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from advisor.records import dataset_info, deterministic_trial_id, trial_record
-from advisor.spaces import MLP_SPACE, NAMED_CONFIGS, config_hash
+from advisor_core.spaces import MLP_SPACE, NAMED_CONFIGS, config_hash
 
 __all__ = ["Design", "Job", "design_configs", "run_jobs", "trial_id"]
 

@@ -23,8 +23,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from advisor.errors import AdvisorError
-from advisor.spaces import MLP_SPACE, named_config
+from advisor_core.errors import AdvisorError
+from advisor_core.spaces import MLP_SPACE, named_config
 
 __all__ = ["AdvisorSearchCV", "MLPClassifier", "MLPRegressor"]
 
@@ -141,8 +141,8 @@ class _AdvisorMLP(BaseEstimator):
     # -- fitting --------------------------------------------------------------------------------
     def fit(self, X: Any, y: Any) -> _AdvisorMLP:
         """Choose the configuration (see the class docstring) and train on all of X, y."""
-        from advisor.errors import SearchError
         from advisor.facade import Advisor
+        from advisor_core.errors import SearchError
 
         if y is None:
             raise ValueError(

@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from advisor.errors import ConfigError
-from advisor.objectives import DEFAULT_OBJECTIVE
 from advisor.ranker.artifact import RankerArtifact
 from advisor.ranker.features import UNSEEN_SHRINK, perturb_units
-from advisor.spaces import CategoricalParam, SearchSpace
+from advisor_core.errors import ConfigError
+from advisor_core.objectives import DEFAULT_OBJECTIVE
+from advisor_core.spaces import CategoricalParam, SearchSpace
 
 __all__ = ["Advice", "Suggestion", "suggest"]
 

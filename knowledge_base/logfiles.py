@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from advisor.errors import KnowledgeBaseError
+from advisor_core.errors import KnowledgeBaseError
 from knowledge_base.records import iter_jsonl
 
 __all__ = ["FORMATS", "read_records", "write_jsonl", "write_parquet"]

@@ -19,9 +19,9 @@ from typing import Any
 
 import orjson
 
-from advisor import metafeatures
-from advisor.errors import ConfigError, ValidationError
-from advisor.spaces import SearchSpace, builtin_spaces
+from advisor_core import metafeature_schema as metafeatures
+from advisor_core.errors import ConfigError, ValidationError
+from advisor_core.spaces import SearchSpace, builtin_spaces
 
 __all__ = [
     "FORMAT",
@@ -327,7 +327,7 @@ def _cached_config(
     raw: Any,
     caches: _Caches,
 ) -> tuple[dict[str, Any], str, str]:
-    from advisor.spaces import config_hash
+    from advisor_core.spaces import config_hash
 
     key = None
     if isinstance(raw, dict):

@@ -13,9 +13,9 @@ import orjson
 import pandas as pd
 from sqlalchemy import Connection, func, inspect, select
 
-from advisor import metafeatures
-from advisor.errors import ConfigError, ConflictError, KnowledgeBaseError, SchemaVersionError
-from advisor.spaces import SearchSpace, builtin_spaces
+from advisor_core import metafeature_schema as metafeatures
+from advisor_core.errors import ConfigError, ConflictError, KnowledgeBaseError, SchemaVersionError
+from advisor_core.spaces import SearchSpace, builtin_spaces
 from knowledge_base import schema
 from knowledge_base.records import (
     FORMAT,

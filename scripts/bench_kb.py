@@ -18,7 +18,7 @@ import uuid
 import numpy as np
 
 from advisor.metafeatures import VERSION, feature_names
-from advisor.spaces import MLP_SPACE
+from advisor_core.spaces import MLP_SPACE
 from knowledge_base import KnowledgeBase
 
 

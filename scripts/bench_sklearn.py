@@ -29,7 +29,7 @@ N_TRIALS = 8
 def distributions() -> dict[str, Any]:
     from scipy.stats import loguniform, randint, uniform
 
-    from advisor.spaces import MLP_SPACE, CategoricalParam, FloatParam, IntParam
+    from advisor_core.spaces import MLP_SPACE, CategoricalParam, FloatParam, IntParam
 
     out: dict[str, Any] = {}
     for p in MLP_SPACE.params:

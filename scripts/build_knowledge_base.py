@@ -96,7 +96,7 @@ def complete_datasets_only(kb, configs):
     """A temporary store with the datasets on which every design configuration has run."""
     import tempfile
 
-    from advisor.spaces import config_hash
+    from advisor_core.spaces import config_hash
     from knowledge_base import KnowledgeBase
 
     df = kb.trials("mlp", expand_config=False)
@@ -200,8 +200,8 @@ def main() -> None:
         TimeRemainingColumn,
     )
 
-    from advisor.errors import AdvisorError
     from advisor.seedbuild import Design, design_configs, run_jobs
+    from advisor_core.errors import AdvisorError
     from knowledge_base import KnowledgeBase
     from knowledge_base.corpus import corpus
     from knowledge_base.logfiles import read_records

@@ -61,7 +61,7 @@ def main() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from advisor.spaces import config_hash, named_config
+    from advisor_core.spaces import config_hash, named_config
     from knowledge_base.corpus import corpus
 
     kb = load(args.kb)

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from advisor.metafeatures import VERSION, feature_names
-from advisor.spaces import named_config
+from advisor_core.spaces import named_config
 
 MF = {n: (0.5 if i % 7 else None) for i, n in enumerate(feature_names())}
 

@@ -15,7 +15,7 @@ import numpy as np
 from advisor.data import load_dataset
 from advisor.metafeatures import extract
 from advisor.records import deterministic_trial_id
-from advisor.spaces import MLP_SPACE, named_config
+from advisor_core.spaces import MLP_SPACE, named_config
 
 
 def best_log_lr(n_rows: int) -> float:

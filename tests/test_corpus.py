@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from advisor.data import Dataset
-from advisor.errors import MissingDependencyError
+from advisor_core.errors import MissingDependencyError
 from knowledge_base.corpus import ROW_CAP, CorpusEntry, corpus, load_entry
 from knowledge_base.corpus._keel import BALANCED, EXCLUDED, IMBALANCED, keel_group
 from knowledge_base.corpus._sampling import class_quotas

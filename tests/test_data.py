@@ -17,7 +17,7 @@ from advisor.data import (
     prepare_split,
     split_indices,
 )
-from advisor.errors import DataError
+from advisor_core.errors import DataError
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:

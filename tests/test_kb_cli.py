@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor.errors import SchemaVersionError
+from advisor_core.errors import SchemaVersionError
 from knowledge_base import KnowledgeBase
 from tests.conftest import REPO
 from tests.kb_helpers import dataset, mutate, record
@@ -27,8 +27,8 @@ def real_records() -> list[dict]:
     from advisor.data import SplitCache, load_dataset
     from advisor.metafeatures import extract
     from advisor.records import dataset_info, trial_record
-    from advisor.spaces import named_config
     from advisor.trials import run_trial
+    from advisor_core.spaces import named_config
 
     X, y = load_wine(return_X_y=True, as_frame=True)
     ds = load_dataset(X, y=y, name="wine")

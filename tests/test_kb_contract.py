@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
-from advisor.errors import ConflictError, ValidationError
+from advisor_core.errors import ConflictError, ValidationError
 from knowledge_base import KnowledgeBase
 from tests.kb_helpers import contribute_worker, dataset, mutate, record
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from advisor.data import load_dataset
-from advisor.errors import ConfigError
 from advisor.metafeatures import GROUPS, VERSION, check_vector, extract, feature_names, specs
+from advisor_core.errors import ConfigError
 
 
 def test_at_least_30_features_in_four_documented_groups() -> None:

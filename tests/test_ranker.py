@@ -17,7 +17,7 @@ from advisor.ranker.artifact import RankerArtifact, train_artifact
 from advisor.ranker.evaluate import evaluate
 from advisor.ranker.features import FeatureSpace
 from advisor.ranker.fit import BLEND_WEIGHTS, PARAM_GRID, fit_ranker, ranker_params, training_rows
-from advisor.spaces import MLP_SPACE, named_config
+from advisor_core.spaces import MLP_SPACE, named_config
 from knowledge_base import KnowledgeBase
 from tests.kb_helpers import record
 from tests.ranker_helpers import best_log_lr, records, synthetic_datasets
@@ -209,8 +209,8 @@ def test_suggestions_are_diverse_explained_and_follow_the_rule(advisor) -> None:
     # at least MIN_DISTANCE apart (mean per-hyperparameter distance, a categorical counts 1
     # when it differs; up to the rounding of integer and 8-digit values): the list hedges
     # across regions instead of repeating one
-    from advisor.spaces import CategoricalParam
     from advisor.suggest import MIN_DISTANCE
+    from advisor_core.spaces import CategoricalParam
 
     units = MLP_SPACE.unit_of([s.config for s in advice.suggestions])
     cat = np.array([isinstance(p, CategoricalParam) for p in MLP_SPACE.params])
@@ -238,13 +238,13 @@ def test_a_dataset_unlike_the_knowledge_base_falls_back_to_robust_configs(adviso
     assert advice.distance > advice.ood_threshold
     assert {s.source for s in advice.suggestions} == {"robust"}
     robust = advisor.ranker().robust_order[:1]
-    from advisor.spaces import config_hash
+    from advisor_core.spaces import config_hash
 
     assert config_hash(advice.suggestions[0].config) == robust[0]
 
 
 def test_meta_features_of_the_wrong_length_are_a_user_error(advisor) -> None:
-    from advisor.errors import ConfigError
+    from advisor_core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="meta-feature"):
         advisor.suggest(meta_features={"n_rows": 10.0}, task="classification")

@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 from advisor.data import SplitCache, load_dataset
-from advisor.errors import ConfigError, SearchError
 from advisor.facade import Advisor
 from advisor.search import run_search
-from advisor.spaces import CategoricalParam, FloatParam, IntParam, SearchSpace, named_config
+from advisor_core.errors import ConfigError, SearchError
+from advisor_core.spaces import CategoricalParam, FloatParam, IntParam, SearchSpace, named_config
 from knowledge_base import KnowledgeBase
 
 
@@ -357,7 +357,7 @@ def test_interleaving_continues_the_rankers_diverse_list(
     from advisor.search import AdvisorSampler, Prior
     from advisor.search.sampler import DIVERSE_DISTANCE, distributions
     from advisor.search.study import _diverse
-    from advisor.spaces import MLP_SPACE
+    from advisor_core.spaces import MLP_SPACE
 
     X, y = load_wine(return_X_y=True, as_frame=True)
     prior = Prior(Advisor(shared_synthetic_kb).ranker(), extract(load_dataset(X, y=y)).values)

@@ -10,10 +10,10 @@ import pytest
 from fastapi.routing import APIRoute
 
 from advisor.client import AdvisorClient, ServiceRequestError
-from advisor.errors import ServiceError
 from advisor.facade import Advisor
 from advisor.service import Settings
 from advisor.service.auth import SCOPE_ATTR
+from advisor_core.errors import ServiceError
 from knowledge_base import KnowledgeBase
 from tests import service_helpers
 from tests.kb_helpers import mutate, record

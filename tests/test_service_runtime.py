@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from advisor.errors import RankerError
 from advisor.service import Settings
 from advisor.service.runtime import AdviceCache, RankerCache
+from advisor_core.errors import RankerError
 from tests.kb_helpers import dataset, record
 from tests.service_helpers import api_keys, bearer, meta_features, seeded_kb, thread_server
 

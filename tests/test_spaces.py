@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from advisor.errors import ConfigError
-from advisor.spaces import MLP_SPACE, NAMED_CONFIGS, SearchSpace, config_hash, named_config
+from advisor_core.errors import ConfigError
+from advisor_core.spaces import MLP_SPACE, NAMED_CONFIGS, SearchSpace, config_hash, named_config
 
 
 def test_mlp_space_matches_the_design_table() -> None:

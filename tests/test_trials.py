@@ -11,9 +11,9 @@ import pytest
 import torch
 
 from advisor.data import SplitCache, load_dataset, prepare_split
-from advisor.errors import ConfigError
-from advisor.spaces import named_config
 from advisor.trials import STATUSES, fit_model, run_trial
+from advisor_core.errors import ConfigError
+from advisor_core.spaces import named_config
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 
-from advisor.errors import AdvisorError, ConfigError
+from advisor_core.errors import AdvisorError, ConfigError
 
 __all__ = [
     "USER_ERROR",

@@ -60,7 +60,7 @@ def evaluate(
     """Train one configuration on TRAIN; report validation (and test) metrics."""
     with user_errors():
         from advisor.facade import Advisor
-        from advisor.spaces import MLP_SPACE, named_config
+        from advisor_core.spaces import MLP_SPACE, named_config
 
         cfg = load_config_arg(config, lambda c: MLP_SPACE.validate(c, complete=True), named_config)
         adv = Advisor(device=device)

@@ -54,7 +54,7 @@ def add(
     With --server, batches of 1,000 go to the service, which validates each (atomic per batch:
     a rejected batch writes nothing, the batches before it stay written).
     """
-    from advisor.errors import ConflictError, ValidationError
+    from advisor_core.errors import ConflictError, ValidationError
     from knowledge_base import LIMITS
     from knowledge_base.logfiles import read_records
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.data.loading import read_table
-from advisor.errors import DataError
+from advisor_core.errors import DataError
 
 __all__ = [
     "MIN_ROWS",

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from advisor.errors import DataError
+from advisor_core.errors import DataError
 
 __all__ = ["SUPPORTED_SUFFIXES", "read_table"]
 

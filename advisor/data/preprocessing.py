@@ -35,7 +35,7 @@ from sklearn.preprocessing import (
 )
 
 from advisor.data.dataset import Dataset, Task
-from advisor.errors import ConfigError, DataError
+from advisor_core.errors import ConfigError, DataError
 
 __all__ = [
     "MAX_ONEHOT",

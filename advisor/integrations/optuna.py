@@ -13,8 +13,8 @@ import math
 import re
 from typing import Any
 
-from advisor.errors import ConfigError, MissingDependencyError
-from advisor.spaces import SearchSpace
+from advisor_core.errors import ConfigError, MissingDependencyError
+from advisor_core.spaces import SearchSpace
 
 __all__ = ["advisor_sampler", "load_study", "redact_url", "study_to_records", "warm_start"]
 

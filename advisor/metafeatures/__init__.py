@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from advisor.data import Dataset
-from advisor.errors import ConfigError
 from advisor.metafeatures.base import Context, MetaFeatureGroup, Spec
 from advisor.metafeatures.groups import (
     InfoTheoryGroup,
@@ -27,6 +26,7 @@ from advisor.metafeatures.groups import (
     SimpleGroup,
     StatisticalGroup,
 )
+from advisor_core.metafeature_schema import VERSION, check_vector, feature_names
 
 __all__ = [
     "GROUPS",
@@ -41,8 +41,6 @@ __all__ = [
     "specs",
 ]
 
-#: Bumped whenever a feature's definition or the list of features changes.
-VERSION = "1"
 #: Rows used for statistical and information-theoretic features (seeded subsample).
 MAX_ROWS = 5000
 GROUPS: tuple[MetaFeatureGroup, ...] = (
@@ -56,15 +54,6 @@ GROUPS: tuple[MetaFeatureGroup, ...] = (
 def specs() -> list[Spec]:
     """Every meta-feature with its group and one-line description, in vector order."""
     return [s for g in GROUPS for s in g.specs]
-
-
-def feature_names(version: str = VERSION) -> list[str]:
-    """Names of the meta-features of ``version``, in vector order."""
-    if version != VERSION:
-        raise ConfigError(
-            f"meta-feature version is {version!r}, but this advisor knows only {VERSION!r}"
-        )
-    return [s.name for s in specs()]
 
 
 @dataclass(frozen=True)
@@ -128,43 +117,3 @@ def extract(dataset: Dataset, *, seed: int = 0, max_rows: int = MAX_ROWS) -> Met
         for s in group.specs:
             values[s.name] = _round(got[s.name])
     return MetaFeatures(task=dataset.task, version=VERSION, values=values)
-
-
-def check_vector(version: Any, values: Any) -> dict[str, float | None]:
-    """Validate a contributed meta-feature vector; return it as ``{name: float | None}``.
-
-    Accepts a mapping with exactly the names of ``version`` or a list in vector order.
-    """
-    names = feature_names(str(version)) if isinstance(version, str | int) else None
-    if names is None:
-        raise ConfigError(f"meta-feature version is {version!r}, but must be {VERSION!r}")
-    if isinstance(values, Mapping):
-        missing = [n for n in names if n not in values]
-        extra = [k for k in values if k not in names]
-        if missing or extra:
-            what = f"missing {missing[0]!r}" if missing else f"unknown {extra[0]!r}"
-            raise ConfigError(
-                f"meta-feature vector has {len(values)} values ({what}), but version {version} "
-                f"has exactly {len(names)}"
-            )
-        seq = [values[n] for n in names]
-    elif isinstance(values, list | tuple):
-        if len(values) != len(names):
-            raise ConfigError(
-                f"meta-feature vector has {len(values)} values, but version {version} has "
-                f"exactly {len(names)}"
-            )
-        seq = list(values)
-    else:
-        raise ConfigError("meta_features must be an object {name: number} or a list of numbers")
-    out: dict[str, float | None] = {}
-    for name, v in zip(names, seq, strict=True):
-        if v is None:
-            out[name] = None
-            continue
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(float(v)):
-            raise ConfigError(
-                f"meta-feature {name!r} is {v!r}, but must be a finite number or null"
-            )
-        out[name] = float(v)
-    return out

@@ -24,12 +24,12 @@ import pandas as pd
 
 from advisor import metafeatures
 from advisor._version import __version__
-from advisor.errors import RankerError
 from advisor.ranker.features import FeatureSpace
 from advisor.ranker.fit import fit_ranker, ranker_params, training_rows
 from advisor.ranker.model import AdvisorRanker, regressor
 from advisor.ranker.table import PerformanceTable
-from advisor.spaces import SearchSpace
+from advisor_core.errors import RankerError
+from advisor_core.spaces import SearchSpace
 
 __all__ = ["ARTIFACT_FORMAT", "ARTIFACT_VERSION", "RankerArtifact", "train_artifact"]
 

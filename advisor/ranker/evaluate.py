@@ -29,7 +29,7 @@ from advisor.ranker.features import FeatureSpace
 from advisor.ranker.fit import fit_ranker, ranker_params, training_rows
 from advisor.ranker.model import regressor
 from advisor.ranker.table import PerformanceTable
-from advisor.spaces import config_hash, named_config
+from advisor_core.spaces import config_hash, named_config
 
 __all__ = [
     "METHODS",

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.ranker.table import PerformanceTable
-from advisor.spaces import CategoricalParam, SearchSpace
+from advisor_core.spaces import CategoricalParam, SearchSpace
 
 __all__ = ["UNSEEN_SHRINK", "FeatureSpace", "config_frame", "encoded_frame", "perturb_units"]
 

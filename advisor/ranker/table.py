@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from advisor.spaces import SearchSpace
+from advisor_core.spaces import SearchSpace
 
 __all__ = ["SMOOTH_EPOCHS", "PerformanceTable", "floor_for", "performance_table", "smoothed"]
 

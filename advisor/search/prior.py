@@ -9,7 +9,7 @@ import numpy as np
 
 from advisor.ranker.artifact import RankerArtifact
 from advisor.ranker.features import UNSEEN_SHRINK, perturb_units
-from advisor.spaces import CategoricalParam, SearchSpace, config_hash
+from advisor_core.spaces import CategoricalParam, SearchSpace, config_hash
 
 __all__ = ["Prior"]
 

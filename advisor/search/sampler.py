@@ -37,10 +37,10 @@ from optuna.samplers import BaseSampler, RandomSampler, TPESampler
 from optuna.study import Study, StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
-from advisor.errors import ConfigError
 from advisor.search.prior import Prior
-from advisor.spaces import CategoricalParam, FloatParam, IntParam, SearchSpace
 from advisor.suggest import MIN_DISTANCE
+from advisor_core.errors import ConfigError
+from advisor_core.spaces import CategoricalParam, FloatParam, IntParam, SearchSpace
 
 __all__ = ["PROPOSED_BY", "AdvisorSampler", "distributions", "trial_value"]
 

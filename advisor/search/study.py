@@ -26,14 +26,14 @@ import pandas as pd
 from optuna.trial import TrialState
 
 from advisor.data import SplitCache
-from advisor.errors import SearchError
-from advisor.objectives import DEFAULT_OBJECTIVE
 from advisor.search.prior import Prior
 from advisor.search.pruning import PatientSuccessiveHalving
 from advisor.search.sampler import DIVERSE_DISTANCE, AdvisorSampler, distributions
-from advisor.spaces import SearchSpace, config_hash
 from advisor.suggest import diverse_picks
 from advisor.trials import TrialResult, run_trial
+from advisor_core.errors import SearchError
+from advisor_core.objectives import DEFAULT_OBJECTIVE
+from advisor_core.spaces import SearchSpace, config_hash
 
 __all__ = ["STRATEGIES", "SearchResult", "run_search"]
 

@@ -33,7 +33,6 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
 from advisor._version import __version__
-from advisor.errors import AdvisorError, DataError
 from advisor.service.auth import require_scope, scope_extra
 from advisor.service.errors import JSONBody, error_body, error_responses, install_error_handlers
 from advisor.service.limits import GuardMiddleware, StrictJSONRoute
@@ -54,6 +53,7 @@ from advisor.service.models import (
 )
 from advisor.service.runtime import Runtime
 from advisor.service.settings import Settings
+from advisor_core.errors import AdvisorError, DataError
 
 __all__ = ["CSV_PATH", "create_app", "create_app_from_env"]
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from advisor.errors import (
+from advisor_core.errors import (
     AdvisorError,
     ConfigError,
     ConflictError,

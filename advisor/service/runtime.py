@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from advisor.errors import AdvisorError, ConfigError
 from advisor.facade import Advisor
 from advisor.service.auth import KeyCache
 from advisor.service.settings import Settings
+from advisor_core.errors import AdvisorError, ConfigError
 
 if TYPE_CHECKING:
     from advisor.ranker.artifact import RankerArtifact

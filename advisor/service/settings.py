@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from advisor.errors import ConfigError
+from advisor_core.errors import ConfigError
 
 __all__ = ["DEFAULT_ALLOWED_HOSTS", "ENV_SETTINGS", "Settings", "pg_schema", "studies_url"]
 

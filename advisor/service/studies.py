@@ -30,13 +30,13 @@ from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
 from advisor._version import __version__
-from advisor.errors import ConfigError
 from advisor.facade import META_VERSION, Advisor
-from advisor.objectives import DEFAULT_OBJECTIVE
 from advisor.service.errors import ApiError
 from advisor.service.models import CreateStudyRequest, TellRequest
 from advisor.service.settings import pg_schema, studies_url
-from advisor.spaces import SearchSpace, config_hash
+from advisor_core.errors import ConfigError
+from advisor_core.objectives import DEFAULT_OBJECTIVE
+from advisor_core.spaces import SearchSpace, config_hash
 
 if TYPE_CHECKING:
     from advisor.service.runtime import Runtime

@@ -13,10 +13,10 @@ import pandas as pd
 import torch
 
 from advisor.data import Dataset, PreparedSplit, SplitCache
-from advisor.errors import DataError
 from advisor.trials.metrics import classification_metrics, regression_metrics
 from advisor.trials.model import build_mlp
 from advisor.trials.runner import TrialResult, _predict, resolve_device, train
+from advisor_core.errors import DataError
 
 __all__ = ["MODEL_FORMAT_VERSION", "FittedModel", "fit_model"]
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from advisor.objectives import DEFAULT_OBJECTIVE, OBJECTIVES, check_objective
+from advisor_core.objectives import DEFAULT_OBJECTIVE, OBJECTIVES, check_objective
 
 __all__ = [
     "DEFAULT_OBJECTIVE",

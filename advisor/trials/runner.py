@@ -22,8 +22,6 @@ import torch
 from torch import nn
 
 from advisor.data import PreparedSplit, SplitCache
-from advisor.errors import ConfigError
-from advisor.spaces import MLP_SPACE, SearchSpace
 from advisor.trials.metrics import (
     check_objective,
     classification_metrics,
@@ -31,6 +29,8 @@ from advisor.trials.metrics import (
     regression_metrics,
 )
 from advisor.trials.model import build_mlp, build_optimizer, lr_factor
+from advisor_core.errors import ConfigError
+from advisor_core.spaces import MLP_SPACE, SearchSpace
 
 __all__ = [
     "MAX_EPOCHS",

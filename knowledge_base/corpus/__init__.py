@@ -35,7 +35,7 @@ from functools import lru_cache
 import pandas as pd
 
 from advisor.data import Dataset, load_dataset
-from advisor.errors import DataError
+from advisor_core.errors import DataError
 from knowledge_base.corpus import _keel, _rdatasets, _sizes, _sklearn, _synthetic
 from knowledge_base.corpus._entry import CorpusEntry, seed_for
 from knowledge_base.corpus._sampling import subsample, subsample_rows

@@ -10,7 +10,7 @@ from importlib import metadata
 from types import ModuleType
 from typing import Literal
 
-from advisor.errors import MissingDependencyError
+from advisor_core.errors import MissingDependencyError
 
 __all__ = ["CorpusEntry", "Param", "Params", "installed_version", "require", "seed_for"]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from advisor.errors import DataError
+from advisor_core.errors import DataError
 from knowledge_base.corpus._entry import CorpusEntry, installed_version, require
 
 __all__ = ["RESERVED_PACKAGES", "entries", "load_frame"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from advisor.data import MIN_ROWS_PER_CLASS, Dataset
-from advisor.errors import DataError
+from advisor_core.errors import DataError
 
 __all__ = ["class_quotas", "subsample", "subsample_rows"]
 

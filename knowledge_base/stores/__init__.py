@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from advisor.errors import KnowledgeBaseError, MissingDependencyError
+from advisor_core.errors import KnowledgeBaseError, MissingDependencyError
 from knowledge_base.stores._base import MAX_ATTEMPTS, Store, with_retries
 
 __all__ = ["MAX_ATTEMPTS", "Store", "open_store", "with_retries"]

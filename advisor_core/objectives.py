@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from advisor.errors import ConfigError
+from advisor_core.errors import ConfigError
 
 __all__ = ["DEFAULT_OBJECTIVE", "OBJECTIVES", "check_objective"]
 

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from advisor.errors import ConfigError
+from advisor_core.errors import ConfigError
 
 __all__ = [
     "MLP_SPACE",
