@@ -1,7 +1,8 @@
 """Trial records of the knowledge-base log format, built from the advisor's own objects.
 
 The glue between the trial runner and the knowledge base: a :class:`TrialResult` plus the
-dataset's description become one JSON-ready record (meta-features, never data).
+dataset's description become one :class:`~knowledge_base.TrialRecord` (meta-features, never
+data); :func:`trial_record` gives its JSON-ready form.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from advisor._version import __version__
 from advisor.data import Dataset
 from advisor.metafeatures import MetaFeatures
 from advisor.trials import TrialResult
-from knowledge_base.records import FORMAT, FORMAT_VERSION
+from knowledge_base import TrialRecord
 
-__all__ = ["dataset_info", "deterministic_trial_id", "trial_record"]
+__all__ = ["dataset_info", "deterministic_trial_id", "trial_from_result", "trial_record"]
 
 
 def dataset_info(
@@ -49,6 +50,41 @@ def deterministic_trial_id(*parts: object) -> str:
     return "t-" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def trial_from_result(
+    result: TrialResult,
+    dataset: dict[str, Any],
+    *,
+    space: str = "mlp",
+    space_version: int = 1,
+    trial_id: str | None = None,
+    contributor: str | None = None,
+    hardware: str | None = None,
+    created_at: dt.datetime | None = None,
+) -> TrialRecord:
+    """The trial record of ``result`` on ``dataset`` (see :func:`dataset_info`)."""
+    return TrialRecord(
+        trial_id=trial_id or f"t-{uuid.uuid4().hex}",
+        dataset=dataset,
+        space=space,
+        space_version=space_version,
+        config=result.config,
+        seed=result.seed,
+        epochs=result.epochs,
+        max_epochs=result.max_epochs,
+        learning_curve=result.curve(),
+        metrics=result.metrics,
+        objective=result.objective,
+        score=result.score,
+        status=result.status,
+        runtime_s=round(result.runtime_s, 4),
+        hardware=hardware or result.device,
+        advisor_version=__version__,
+        contributor=contributor,
+        created_at=(created_at or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        message=result.message,
+    )
+
+
 def trial_record(
     result: TrialResult,
     dataset: dict[str, Any],
@@ -60,28 +96,15 @@ def trial_record(
     hardware: str | None = None,
     created_at: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """One record of the trial-log format for ``result`` on ``dataset`` (see dataset_info)."""
-    rec: dict[str, Any] = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "trial_id": trial_id or f"t-{uuid.uuid4().hex}",
-        "dataset": {k: v for k, v in dataset.items() if v is not None},
-        "space": space,
-        "space_version": space_version,
-        "config": result.config,
-        "seed": result.seed,
-        "epochs": result.epochs,
-        "max_epochs": result.max_epochs,
-        "learning_curve": result.curve(),
-        "metrics": result.metrics,
-        "objective": result.objective,
-        "score": result.score,
-        "status": result.status,
-        "runtime_s": round(result.runtime_s, 4),
-        "hardware": hardware or result.device,
-        "advisor_version": __version__,
-        "contributor": contributor,
-        "created_at": (created_at or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "message": result.message,
-    }
-    return {k: v for k, v in rec.items() if v is not None or k == "score"}
+    """One record of the trial-log format for ``result`` on ``dataset``: the JSON form of
+    :func:`trial_from_result`."""
+    return trial_from_result(
+        result,
+        dataset,
+        space=space,
+        space_version=space_version,
+        trial_id=trial_id,
+        contributor=contributor,
+        hardware=hardware,
+        created_at=created_at,
+    ).to_dict()

@@ -5,7 +5,8 @@ URL in ``--kb`` / ``$ADVISOR_KB_URL``); PostgreSQL serves a team. Contributors s
 records in the JSON Lines log format (``knowledge_base/README.md``): meta-features, never data.
 """
 
-from knowledge_base.records import FORMAT, FORMAT_VERSION, LIMITS, iter_jsonl
+from knowledge_base.jsonl import iter_jsonl
+from knowledge_base.log_format import FORMAT, FORMAT_VERSION, LIMITS, TrialRecord
 from knowledge_base.store import (
     ENV_URL,
     SEED_FILE,
@@ -22,6 +23,7 @@ __all__ = [
     "SEED_FILE",
     "ContributionReport",
     "KnowledgeBase",
+    "TrialRecord",
     "default_url",
     "iter_jsonl",
 ]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from advisor_core.errors import KnowledgeBaseError
-from knowledge_base.records import iter_jsonl
+from knowledge_base.jsonl import iter_jsonl
 
 __all__ = ["FORMATS", "read_records", "write_jsonl", "write_parquet"]
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-.venv/bin/ruff check advisor advisor_core knowledge_base tests scripts
-.venv/bin/ruff format --check advisor advisor_core knowledge_base tests scripts
+.venv/bin/ruff check advisor advisor_core knowledge_base tests benchmarks experiments seedbuild
+.venv/bin/ruff format --check advisor advisor_core knowledge_base tests benchmarks experiments seedbuild
 .venv/bin/mypy
 .venv/bin/python -m pytest -n 2 --dist loadgroup "$@"

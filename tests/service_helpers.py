@@ -159,10 +159,11 @@ def drop_pg_schemas(pg_url: str, *schemas: str) -> None:
 
 def api_keys(kb_url: str) -> dict[str, str]:
     """One fresh key per scope."""
+    from advisor.service.keys import API_SCOPES, create_api_key
     from knowledge_base import KnowledgeBase
 
     with KnowledgeBase(kb_url) as kb:
-        return {s: kb.create_api_key(s, name=f"tests-{s}") for s in ("read", "write", "admin")}
+        return {s: create_api_key(kb, s, name=f"tests-{s}") for s in API_SCOPES}
 
 
 def bearer(key: str) -> dict[str, str]:

@@ -13,9 +13,10 @@ import pytest
 
 from advisor.data import Dataset
 from advisor_core.errors import MissingDependencyError
-from knowledge_base.corpus import ROW_CAP, CorpusEntry, corpus, load_entry
-from knowledge_base.corpus._keel import BALANCED, EXCLUDED, IMBALANCED, keel_group
-from knowledge_base.corpus._sampling import class_quotas
+from seedbuild.corpus import ROW_CAP, CorpusEntry, corpus, load_entry
+from seedbuild.corpus._keel import BALANCED, EXCLUDED, IMBALANCED, keel_group
+from seedbuild.corpus._sampling import class_quotas
+from tests.conftest import REPO
 
 PATH_SAFE = re.compile(r"[A-Za-z0-9_.:@+-]+")  # no path separators: the KB rejects them
 
@@ -187,7 +188,7 @@ def test_loading_twice_gives_the_same_fingerprint() -> None:
 def test_loading_in_another_process_gives_the_same_fingerprint() -> None:
     name = "keel-imb:page-blocks0"
     code = (
-        "from knowledge_base.corpus import corpus, load_entry\n"
+        "from seedbuild.corpus import corpus, load_entry\n"
         f"print(load_entry(next(e for e in corpus() if e.name == {name!r})).fingerprint())"
     )
     out = subprocess.run(
@@ -196,6 +197,7 @@ def test_loading_in_another_process_gives_the_same_fingerprint() -> None:
         text=True,
         check=True,
         env={**os.environ, "PYTHONHASHSEED": "12345"},
+        cwd=REPO,  # seedbuild is not installed: it is imported from the repository root
         timeout=120,
     )
     assert out.stdout.strip() == load_entry(_entry(name)).fingerprint()

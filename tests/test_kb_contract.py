@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+import shutil
+from dataclasses import FrozenInstanceError
 
 import pytest
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
-from advisor_core.errors import ConflictError, ValidationError
-from knowledge_base import KnowledgeBase
+from advisor_core.errors import ConflictError, SchemaVersionError, ValidationError
+from advisor_core.spaces import named_config
+from knowledge_base import KnowledgeBase, TrialRecord
+from knowledge_base.schema import HEAD_REVISION
+from knowledge_base.upgrade import upgrade_schema
+from tests.conftest import REPO
 from tests.kb_helpers import contribute_worker, dataset, mutate, record
 
 
@@ -257,3 +263,73 @@ def test_errors_that_persist_are_raised_after_bounded_retries(kb) -> None:
         kb.contribute([record(1)])
     assert calls[0] == MAX_ATTEMPTS
     assert _count(kb)[1] == 0
+
+
+# -- the frozen trial record ----------------------------------------------------------------------
+def test_a_trial_record_round_trips_through_contribute_and_export(kb: KnowledgeBase) -> None:
+    rec = TrialRecord.from_dict(record(1, message="a note"))
+    assert rec.to_dict() == record(1, message="a note")
+    assert kb.contribute([rec]).statuses == ["added"]
+    assert kb.contribute([rec.to_dict()]).statuses == ["duplicate"]  # the same trial
+    (exported,) = kb.export_records()
+    assert exported == rec.to_dict()
+    assert TrialRecord.from_dict(exported) == rec
+
+
+def test_a_trial_record_leaves_out_none_fields_but_the_score(kb: KnowledgeBase) -> None:
+    rec = TrialRecord(
+        trial_id="failed-1",
+        dataset=dataset(n_classes=None, task="regression", group=None),
+        config={**named_config("default"), "width": 64},
+        epochs=0,
+        objective="neg_rmse",
+        score=None,
+        status="failed",
+    )
+    out = rec.to_dict()
+    assert out["score"] is None and out["format"] == "tuning-advisor-trial"
+    assert not {"hardware", "max_epochs", "created_at", "message", "space_definition"} & set(out)
+    assert not {"n_classes", "group"} & set(out["dataset"])
+    with pytest.raises(FrozenInstanceError):
+        rec.score = 1.0  # type: ignore[misc]
+    kb.contribute([rec])
+    (exported,) = kb.export_records()
+    assert exported["score"] is None and exported["max_epochs"] == 1
+    assert exported["config"]["width"] == 64 and exported["status"] == "failed"
+
+
+def test_a_trial_record_from_an_unknown_object_names_the_field() -> None:
+    with pytest.raises(ValidationError, match="unknown field 'colour'"):
+        TrialRecord.from_dict({**record(1), "colour": "red"})
+    with pytest.raises(ValidationError, match="objective is missing"):
+        TrialRecord.from_dict({k: v for k, v in record(1).items() if k != "objective"})
+
+
+# -- schema upgrades ------------------------------------------------------------------------------
+def test_the_committed_0001_database_is_upgraded_to_the_head(tmp_path) -> None:
+    db = tmp_path / "old.sqlite"
+    shutil.copy(REPO / "tests" / "assets" / "kb_schema_0001.sqlite", db)
+    url = f"sqlite:///{db}"
+    with pytest.raises(SchemaVersionError, match="revision 0001"):
+        KnowledgeBase(url)
+    assert upgrade_schema(url) == ("0001", HEAD_REVISION)
+    with KnowledgeBase(url) as kb:
+        assert kb.schema_revision() == HEAD_REVISION
+        assert kb.stats()["trials"] == 2
+        assert list(kb.meta_features(version="1").loc["feedfacecafebeef"].dropna()) != []
+    assert KnowledgeBase.upgrade(url) == (HEAD_REVISION, HEAD_REVISION)  # idempotent
+
+
+def test_a_newer_schema_is_never_migrated(tmp_path) -> None:
+    from sqlalchemy import create_engine, text
+
+    url = f"sqlite:///{tmp_path / 'new.sqlite'}"
+    KnowledgeBase(url).close()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    with pytest.raises(SchemaVersionError, match="newer"):
+        upgrade_schema(url)
+    with pytest.raises(SchemaVersionError, match="unknown to this advisor"):
+        KnowledgeBase(url)

@@ -126,7 +126,7 @@ def test_the_ranker_learns_what_depends_on_meta_features(advisor) -> None:
 
 def test_the_blend_weight_is_chosen_per_task_and_applied_per_task(advisor, tmp_path) -> None:
     table = advisor.performance_table()
-    fs = FeatureSpace(table)
+    fs = FeatureSpace.from_table(table)
     X, norm, sizes = training_rows(fs)
     weights = (0.0, 0.5, 1.0)
     chosen = ranker_params(fs, X, norm, sizes, grid=(PARAM_GRID[0],), weights=weights)
@@ -310,3 +310,49 @@ def test_a_real_dataset_unlike_the_knowledge_base_is_flagged(advisor) -> None:
     assert not advisor.suggest(
         meta_features=info["meta_features"], task=info["task"]
     ).out_of_distribution
+
+
+def test_the_shipped_artifact_loads_saves_and_reloads_with_identical_scores(tmp_path) -> None:
+    """The artifact file format (version 1) stays readable: the seed's ranker, saved again,
+    is the same file (but for the writer's version) and scores exactly as before."""
+    from tests.conftest import REPO
+
+    shipped = REPO / "knowledge_base" / "seed" / "ranker-mlp.json"
+    art = RankerArtifact.load(shipped)
+    art.save(tmp_path / "again.json")
+    again = RankerArtifact.load(tmp_path / "again.json")
+    before, after = (json.loads(p.read_bytes()) for p in (shipped, tmp_path / "again.json"))
+    before.pop("advisor_version"), after.pop("advisor_version")
+    assert after == before
+    fs = art.fs
+    configs = list(fs.configs.values())[::7]
+    for i in (0, len(fs.fingerprints) // 2, len(fs.fingerprints) - 1):
+        pmean, pknn, _ = fs.query_priors(fs.scaled[i])
+        parents = fs.parents(configs)
+        X = fs.rows(fs.scaled[i], configs, pmean[parents], pknn[parents])  # any row will do
+        assert np.array_equal(art.score(X), again.score(X))
+        for q, values in art.predict_objective(X).items():
+            assert np.array_equal(values, again.predict_objective(X)[q])
+
+
+def test_a_malformed_artifact_is_a_ranker_error(tmp_path) -> None:
+    from advisor_core.errors import RankerError
+
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"format": "tuning-advisor-ranker", "version": 1}))
+    with pytest.raises(RankerError, match="malformed ranker artifact"):
+        RankerArtifact.load(path)
+    path.write_text(json.dumps({"format": "tuning-advisor-ranker", "version": 2}))
+    with pytest.raises(RankerError, match="version 1"):
+        RankerArtifact.load(path)
+
+
+def test_the_blend_is_one_formula() -> None:
+    from advisor.ranker.model import Blend
+
+    blend = Blend(weight=0.25, scales=(2.0, 4.0), weight_regression=1.0, offset=0.5)
+    lw, pw = np.array([2.0, 2.0]), np.array([4.0, 4.0])
+    score = blend.score(lw, pw, is_classification=np.array([1.0, 0.0]), prior_knn=np.ones(2))
+    np.testing.assert_allclose(score, [0.75 * 1 + 0.25 * 1 + 0.5, 1.0 + 0.5])
+    assert Blend.from_list(blend.to_list(), blend.offset) == blend
+    assert list(Blend().score(lw)) == [2.0, 2.0]  # no pointwise model: the listwise score

@@ -10,13 +10,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import optuna
 import pandas as pd
 import pytest
 
 from advisor.data import SplitCache, load_dataset
 from advisor.facade import Advisor
-from advisor.search import run_search
+from advisor.search import PROPOSED_BY, WARM_START, AdvisorSampler, History, run_search
 from advisor_core.errors import ConfigError, SearchError
 from advisor_core.spaces import CategoricalParam, FloatParam, IntParam, SearchSpace, named_config
 from knowledge_base import KnowledgeBase
@@ -237,6 +238,7 @@ def test_warm_start_enqueues_suggestions_into_a_users_study(shared_synthetic_kb)
     )
     queued = warm_start(study, X, y, k=3, advisor=adv, param_map=mapping)
     assert len(queued) == 3 and all(set(q) == {"lr", "units"} for q in queued)
+    assert warm_start(study, X, y, k=3, advisor=adv, param_map=mapping) == []  # once per study
 
     def objective(trial: optuna.Trial) -> float:
         lr = trial.suggest_float("lr", 1e-4, 1e-1, log=True)
@@ -255,138 +257,187 @@ def test_warm_start_enqueues_suggestions_into_a_users_study(shared_synthetic_kb)
 
 
 def _lr_width_objective(trial: optuna.Trial) -> float:
-    """A user's objective over two of the space's parameters (under their own ranges)."""
+    """A user's objective over two of the space's parameters (under their own ranges), that
+    records who proposed each trial as the integration's documentation says."""
     lr = trial.suggest_float("learning_rate", 1e-5, 1e-1, log=True)
     width = trial.suggest_int("width", 16, 1024, log=True)
+    sampler = trial.study.sampler
+    assert isinstance(sampler, AdvisorSampler)
+    trial.set_user_attr(PROPOSED_BY, sampler.proposer(trial.study, trial.number))
     return -abs(math.log10(lr) + 2.5) + math.log2(width) / 10
 
 
-def _wine_study(kb_url: str, **sampler_options: Any) -> optuna.Study:
-    """A study on wine whose sampler is ``AdvisorSampler(**sampler_options)``, with the top 2
-    suggestions (learning rate and width) enqueued."""
+def _wine(kb_url: str, seed: int = 0) -> tuple[Any, dict[str, Any], Any]:
+    """The ranker's list for wine (as ``suggest`` builds it), its meta-features, the ranker."""
     from sklearn.datasets import load_wine
 
+    from advisor.candidates import Prior, rank_candidates
     from advisor.metafeatures import extract
-    from advisor.search import AdvisorSampler, Prior
 
     X, y = load_wine(return_X_y=True, as_frame=True)
-    adv = Advisor(kb_url)
+    art = Advisor(kb_url).ranker()
     mf = extract(load_dataset(X, y=y)).values
-    sampler = AdvisorSampler(Prior(adv.ranker(), mf), **sampler_options)
-    study = optuna.create_study(direction="maximize", sampler=sampler)
-    for s in adv.suggest(meta_features=mf, task="classification", k=2).suggestions:
-        study.enqueue_trial({k: s.config[k] for k in ("learning_rate", "width")})
+    return rank_candidates(Prior(art, mf, "classification"), seed=seed), mf, art
+
+
+def test_the_sampler_names_who_proposed_each_trial(shared_synthetic_kb) -> None:
+    """The warm start, then the sampler; an objective asking for two of the space's
+    parameters never gets the same configuration twice, and stays in its own ranges."""
+    from advisor.search import enqueue_warm_start
+
+    ranked, _, _ = _wine(shared_synthetic_kb, seed=1)
+    study = optuna.create_study(
+        direction="maximize", sampler=AdvisorSampler(ranked, seed=1, list_until=4)
+    )
+    warm = [{k: c[k] for k in ("learning_rate", "width")} for c in ranked.diverse_configs(2)]
+    assert enqueue_warm_start(study, warm) == warm
+    assert enqueue_warm_start(study, warm) == []  # once per study
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    return study
-
-
-def test_the_sampler_hands_over_to_tpe_and_names_who_proposed_each_trial(
-    shared_synthetic_kb,
-) -> None:
-    from advisor.search import AdvisorSampler
-    from advisor.search.sampler import PROPOSED_BY
-
-    study = _wine_study(shared_synthetic_kb, seed=1, tpe_after=5)
     study.optimize(_lr_width_objective, n_trials=9)
     who = [t.user_attrs[PROPOSED_BY] for t in study.trials]
-    assert who == ["warm start"] * 2 + ["advisor"] * 3 + ["tpe"] * 4
-    for t in study.trials:
-        assert 1e-5 <= t.params["learning_rate"] <= 1e-1 and 16 <= t.params["width"] <= 1024
-    assert isinstance(study.sampler, AdvisorSampler)
-    prior = study.sampler.prior
-    with pytest.raises(ConfigError, match="tpe_after"):
-        AdvisorSampler(prior, tpe_after=0)
-
-
-def test_tpe_as_refiner_alternates_with_the_rankers_list(shared_synthetic_kb) -> None:
-    """With ``refiner="tpe"`` the turns after ``list_until`` that do not continue the ranker's
-    list are TPE's, which sees every trial so far. An objective that asks for some of the
-    space's parameters only never gets the same configuration twice."""
-    from advisor.search import AdvisorSampler
-    from advisor.search.sampler import PROPOSED_BY
-
-    study = _wine_study(shared_synthetic_kb, seed=2, refiner="tpe", list_until=4, interleave=2)
-    study.optimize(_lr_width_objective, n_trials=9)
-    who = [t.user_attrs[PROPOSED_BY] for t in study.trials]
-    assert who == ["warm start"] * 2 + ["advisor"] * 2 + ["tpe", "advisor"] * 2 + ["tpe"]
+    assert who == ["warm start"] * 2 + ["advisor"] * 7
+    assert [t.user_attrs.get(WARM_START, False) for t in study.trials] == [True] * 2 + [False] * 7
     configs = {(round(t.params["learning_rate"], 10), t.params["width"]) for t in study.trials}
     assert len(configs) == 9
-    assert isinstance(study.sampler, AdvisorSampler)
-    prior = study.sampler.prior
-    with pytest.raises(ConfigError, match="refiner is 'gp', but must be one of surrogate, tpe"):
-        AdvisorSampler(prior, refiner="gp")
+    for t in study.trials:
+        assert 1e-5 <= t.params["learning_rate"] <= 1e-1 and 16 <= t.params["width"] <= 1024
+    with pytest.raises(ConfigError, match="handover is 0, but must be > 0"):
+        AdvisorSampler(ranked, handover=0)
 
 
-def test_an_adaptive_list_moves_towards_what_did_well_on_this_dataset(
-    shared_synthetic_kb,
-) -> None:
-    """With ``list_adapt`` > 0 the list's next item is chosen among the ranker's next diverse
-    configurations by the ranker's score and what the trials near it reached: on an objective
-    that the ranker does not know, the list's later trials do better than in the ranker's
-    order. (The kernel's bandwidth is ``LIST_BANDWIDTH``, 0.15: the list's items must be
-    closer than the default ``list_distance`` for the trials to inform them.)"""
-    import numpy as np
+class _Fixed:
+    """A policy of one's own (the plug-in point): always the same configuration."""
 
-    from advisor.search import AdvisorSampler
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        self.seen: list[int] = []
 
-    later = {}
-    for adapt in (0.0, 1.0):
-        study = _wine_study(
-            shared_synthetic_kb, seed=2, list_until=20, list_adapt=adapt, list_distance=0.08
-        )
-        study.optimize(_lr_width_objective, n_trials=9)
-        later[adapt] = float(np.mean([t.value for t in study.trials[2:]]))
-    assert later[1.0] > later[0.0]
-    assert isinstance(study.sampler, AdvisorSampler)
-    prior = study.sampler.prior
-    with pytest.raises(ConfigError, match="list_adapt"):
-        AdvisorSampler(prior, list_adapt=-1)
+    def propose(self, history: History) -> dict[str, Any] | None:
+        self.seen.append(history.n)
+        return None if history.n >= 2 else dict(self.config)
 
 
-@pytest.mark.parametrize("list_distance", [None, 0.3])
-def test_interleaving_continues_the_rankers_diverse_list(
-    shared_synthetic_kb, list_distance
-) -> None:
-    """With ``interleave=1`` every proposal after the first 3 trials is the ranker's next
-    diverse configuration: the study runs exactly the warm-start list, whose configurations
-    are at least ``list_distance`` apart."""
-    import numpy as np
-    from sklearn.datasets import load_wine
+def test_a_policy_of_ones_own_proposes_through_the_sampler(shared_synthetic_kb) -> None:
+    """The sampler hands out the policy's configuration; when the policy has nothing to
+    propose, a random one (``proposed_by`` ``random``)."""
+    ranked, _, _ = _wine(shared_synthetic_kb)
+    fixed = _Fixed({**named_config("default"), "learning_rate": 0.02, "width": 100})
+    sampler = AdvisorSampler(ranked, policy=fixed)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    study.optimize(_lr_width_objective, n_trials=4)
+    assert [t.params["width"] for t in study.trials[:2]] == [100, 100]
+    assert [t.user_attrs[PROPOSED_BY] for t in study.trials] == ["advisor"] * 2 + ["random"] * 2
+    assert fixed.seen == [0, 1, 2, 3]
+    with pytest.raises(ConfigError, match="interleave set the default policy"):
+        AdvisorSampler(ranked, policy=fixed, interleave=1)
 
-    from advisor.metafeatures import extract
-    from advisor.search import AdvisorSampler, Prior
-    from advisor.search.sampler import DIVERSE_DISTANCE, distributions
-    from advisor.search.study import _diverse
+
+@pytest.mark.parametrize("list_distance", [None, 0.2])
+def test_the_sampler_continues_the_list_suggest_shows(shared_synthetic_kb, list_distance) -> None:
+    """With ``interleave=1`` every proposal after the warm start is the list's next item: the
+    study runs exactly ``suggest``'s first 7 configurations (the list at least
+    ``list_distance`` apart)."""
+    from advisor.candidates import MIN_DISTANCE
+    from advisor.search import distributions, enqueue_warm_start, suggest_config
+    from advisor.suggest import suggest
     from advisor_core.spaces import MLP_SPACE
 
-    X, y = load_wine(return_X_y=True, as_frame=True)
-    prior = Prior(Advisor(shared_synthetic_kb).ranker(), extract(load_dataset(X, y=y)).values)
-    ranked, _ = prior.ranked_candidates(600, np.random.default_rng(3))
+    ranked, mf, art = _wine(shared_synthetic_kb, seed=3)
     opts = {} if list_distance is None else {"list_distance": list_distance}
-    expected = _diverse(prior, ranked, 7, *opts.values())
+    if list_distance is None:
+        expected = [s.config for s in suggest(art, mf, "classification", k=7, seed=3).suggestions]
+    else:
+        expected = ranked.diverse_configs(7, list_distance)
     study = optuna.create_study(
-        direction="maximize", sampler=AdvisorSampler(prior, seed=3, interleave=1, **opts)
+        direction="maximize", sampler=AdvisorSampler(ranked, seed=3, interleave=1, **opts)
     )
-    for cfg in expected[:3]:
-        study.enqueue_trial(dict(cfg))
+    enqueue_warm_start(study, expected[:3])
     dists = distributions(MLP_SPACE)
 
     def objective(trial: optuna.Trial) -> float:
-        config = {n: trial._suggest(n, d) for n, d in dists.items()}
+        config = suggest_config(trial, dists)
         return -abs(math.log10(config["learning_rate"]) + 3)
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     study.optimize(objective, n_trials=7)
-    assert [MLP_SPACE.validate(t.params) for t in study.trials] == [
-        MLP_SPACE.validate(c) for c in expected
-    ]
-    units = prior.units(expected)
-    apart = prior.distance(units, units) + np.eye(len(units))
-    assert apart.min() >= (list_distance or DIVERSE_DISTANCE)
+    assert [MLP_SPACE.validate(t.params) for t in study.trials] == expected
+    units = ranked.space.unit_of(expected)
+    apart = ranked.prior.distance(units, units) + np.eye(len(units))
+    assert apart.min() >= (list_distance or MIN_DISTANCE) - 0.02  # ints snap into cells
     with pytest.raises(ConfigError, match="interleave"):
-        AdvisorSampler(prior, interleave=-1)
+        AdvisorSampler(ranked, interleave=-1)
     with pytest.raises(ConfigError, match=r"list_distance is 1.5, but must be in \[0, 1\)"):
-        AdvisorSampler(prior, list_distance=1.5)
+        AdvisorSampler(ranked, list_distance=1.5)
+
+
+@pytest.mark.parametrize("odd", [False, True], ids=["in_distribution", "out_of_distribution"])
+def test_the_search_warm_starts_with_exactly_the_suggestions(shared_synthetic_kb, odd) -> None:
+    """``run_search``'s first ``warm_k`` trials are ``suggest``'s top ``warm_k``, in and out
+    of the knowledge base's distribution (the robust order), and each trial names who proposed
+    it."""
+    from sklearn.datasets import make_classification
+
+    from advisor.candidates import Prior, rank_candidates
+    from advisor.metafeatures import extract
+    from advisor.suggest import suggest
+    from advisor_core.spaces import MLP_SPACE
+
+    X, y = make_classification(n_samples=300, n_features=6, random_state=100)  # like the KB's
+    ds = load_dataset(X, y=y)
+    art = Advisor(shared_synthetic_kb).ranker()
+    mf = extract(ds).values
+    if odd:
+        mf = {k: None if v is None else float(v) * 1000 + 1e6 for k, v in mf.items()}
+    ranked = rank_candidates(Prior(art, mf, "classification"), seed=2)
+    assert ranked.out_of_distribution is odd
+    advice = suggest(art, mf, "classification", k=4, seed=2)
+    result = run_search(
+        SplitCache(ds, seed=2),
+        MLP_SPACE,
+        ranked=ranked,
+        n_trials=5,
+        warm_k=4,
+        epochs=1,
+        seed=2,
+        prune=False,
+        device="cpu",
+    )
+    trials = result.trials.sort_values("number")
+    assert list(trials["config"])[:4] == [s.config for s in advice.suggestions]
+    assert list(trials["warm_start"]) == [True] * 4 + [False]
+    who = [t.user_attrs["proposed_by"] for t in result.study.trials]
+    assert who == ["warm start"] * 4 + ["advisor"]
+
+
+def test_advisor_search_warm_starts_with_advisor_suggest(shared_synthetic_kb) -> None:
+    from sklearn.datasets import load_wine
+
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    adv = Advisor(shared_synthetic_kb, device="cpu")
+    result = adv.search(X, y, n_trials=3, epochs=1, seed=1, contribute=False)
+    advice = adv.suggest(X, y, k=3, seed=1)
+    assert list(result.trials.sort_values("number")["config"]) == [
+        s.config for s in advice.suggestions
+    ]
+
+
+def test_a_pruned_trial_counts_with_its_last_reported_value() -> None:
+    from advisor.search import trial_value
+
+    dist = {"x": optuna.distributions.FloatDistribution(0, 1)}
+    state = optuna.trial.TrialState
+
+    def frozen(s: Any, values: dict[int, float], value: float | None = None) -> Any:
+        return optuna.trial.create_trial(
+            state=s, value=value, params={"x": 0.5}, distributions=dist, intermediate_values=values
+        )
+
+    assert trial_value(frozen(state.PRUNED, {1: 0.2, 3: 0.4, 2: 0.9})) == 0.4
+    assert trial_value(frozen(state.PRUNED, {1: 0.2, 2: float("nan")})) == 0.2
+    assert trial_value(frozen(state.PRUNED, {})) is None
+    assert trial_value(frozen(state.COMPLETE, {1: 0.1}, 0.7)) == 0.7
+    assert trial_value(frozen(state.FAIL, {1: 0.1})) is None
 
 
 @pytest.mark.parametrize(
@@ -395,6 +446,7 @@ def test_interleaving_continues_the_rankers_diverse_list(
         ("tpe", {"list_distance": 0.3}, "strategy 'tpe' takes no sampler options"),
         ("warm", {"handover": 2}, "'warm' takes only the sampler option list_distance"),
         ("advisor", {"kappa": 1}, "unknown sampler option"),
+        ("advisor", {"refiner": "tpe"}, "unknown sampler option refiner; allowed: handover"),
     ],
 )
 def test_sampler_options_a_strategy_cannot_use_are_rejected_before_any_trial(

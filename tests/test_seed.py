@@ -42,8 +42,8 @@ def test_rebuilding_a_dataset_reproduces_its_stored_results() -> None:
     Bit-identical curves against the seed need the CPU type that built it: float32 sums
     round differently with other vector instructions, and a training run amplifies that in the
     later digits (the final objective is unchanged on the machines tried)."""
-    from advisor.seedbuild import Design, Job, design_configs, run_jobs
     from knowledge_base.logfiles import read_records
+    from seedbuild.design import Design, Job, design_configs, run_jobs
 
     design, configs = Design(), design_configs(Design())
     stored = [

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from advisor.service.keys import verify_api_key
 from knowledge_base import KnowledgeBase
 from tests.kb_helpers import record
 from tests.service_helpers import (
@@ -165,13 +166,13 @@ def test_keys_cli_creates_lists_and_revokes(cli, tmp_path: Path) -> None:
     key = res.stdout.strip()
     assert key.startswith("adv_")
     with KnowledgeBase(url) as kb:
-        assert kb.verify_api_key(key) == "write"
+        assert verify_api_key(kb, key) == "write"
     listed = json.loads(cli("keys", "list", "--kb", url, "--json").stdout)
     assert [(k["name"], k["scope"], k["revoked_at"]) for k in listed] == [("ci", "write", None)]
     assert key.split("_", 2)[2] not in json.dumps(listed)
     assert cli("keys", "revoke", listed[0]["key_id"], "--kb", url).exit_code == 0
     with KnowledgeBase(url) as kb:
-        assert kb.verify_api_key(key) is None
+        assert verify_api_key(kb, key) is None
     again = cli("keys", "revoke", listed[0]["key_id"], "--kb", url)
     assert again.exit_code == 2 and "no active key" in again.stderr
     bad = cli("keys", "create", "--scope", "root", "--kb", url)

@@ -144,11 +144,11 @@ def fit(
 ) -> None:
     """Train the ranker on the knowledge base (hyperparameters by grouped CV) and save it."""
     with user_errors():
-        from advisor.facade import Advisor
+        from advisor.facade import Advisor, ranker_artifact_path
 
         adv = Advisor(kb)
         art = adv.ranker(space, refit=True, progress=_say)
-        path = adv._artifact_path(space)
+        path = ranker_artifact_path(adv.kb.url, space)
         adv.close()
     out = {
         "path": str(path),
@@ -187,13 +187,14 @@ def evaluate(
     from rich.progress import Progress
 
     with user_errors():
-        from advisor.facade import Advisor
+        from advisor.facade import Advisor, evaluate_ranker
 
         adv = Advisor(kb)
+        table = adv.performance_table(space)
         with Progress(console=err_console, transient=True) as bar:
             task = bar.add_task("held-out groups", total=None)
-            result = adv.evaluate_ranker(
-                space,
+            result = evaluate_ranker(
+                table,
                 nested=not fixed,
                 progress=lambda i, n: bar.update(task, completed=i, total=n),
                 n_jobs=jobs,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 import typer
 from rich.table import Table
@@ -24,7 +24,7 @@ def meta_features(
 ) -> None:
     """Compute the dataset's meta-feature vector (simple, statistical, info-theory, landmarks)."""
     with user_errors():
-        from advisor.facade import Advisor
+        from advisor.facade import Advisor, meta_feature_specs
 
         mf = Advisor().meta_features(data, target, task=task, seed=seed)
     if as_json:
@@ -33,7 +33,7 @@ def meta_features(
     table = Table(title=f"{data.name}: {mf.task}, meta-features v{mf.version}")
     for col in ("group", "name", "value", "description"):
         table.add_column(col)
-    for s in Advisor.meta_feature_specs():
+    for s in meta_feature_specs():
         v = mf.values[s.name]
         table.add_row(s.group, s.name, "n/a" if v is None else f"{v:.4g}", s.description)
     console.print(table)
@@ -59,13 +59,13 @@ def evaluate(
 ) -> None:
     """Train one configuration on TRAIN; report validation (and test) metrics."""
     with user_errors():
-        from advisor.facade import Advisor
+        from advisor.facade import Advisor, load_dataset
         from advisor_core.spaces import MLP_SPACE, named_config
 
         cfg = load_config_arg(config, lambda c: MLP_SPACE.validate(c, complete=True), named_config)
         adv = Advisor(device=device)
-        ds = adv.load(train, target, task=task)
-        test_ds = adv.load(test, target, task=ds.task) if test is not None else None
+        ds = load_dataset(train, target, task=cast(Any, task))  # checked by load_dataset
+        test_ds = load_dataset(test, target, task=ds.task) if test is not None else None
         result, model = adv.evaluate(
             ds, cfg, epochs=epochs, seed=seed, objective=objective, time_limit=time_limit
         )

@@ -275,9 +275,10 @@ def import_optuna(
         mapping[a.strip()] = b.strip()
     with user_errors():
         from advisor.facade import Advisor
+        from advisor.integrations.optuna import import_study
 
         adv = Advisor(kb)
-        rep = adv.import_optuna(
+        rep = import_study(
             storage,
             study,
             data,
@@ -288,6 +289,7 @@ def import_optuna(
             param_map=mapping,
             dataset_name=name or data.name,
             contributor=contributor,
+            advisor=adv,
         )
         adv.close()
     if as_json:

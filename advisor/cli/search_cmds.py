@@ -159,10 +159,10 @@ def predict(
     import pandas as pd
 
     with user_errors():
-        from advisor.facade import Advisor
+        from advisor.facade import Advisor, read_table
 
         m = Advisor.load_model(model)
-        frame = Advisor.read_table(data)
+        frame = read_table(data)
         X = frame.drop(columns=[c for c in frame.columns if c not in m.feature_columns])
         out = pd.DataFrame({"prediction": m.predict(X)})
         if proba and m.task == "classification":

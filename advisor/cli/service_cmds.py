@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from types import ModuleType
 from typing import Annotated
 
 import typer
@@ -88,6 +89,18 @@ def serve(
     Multiprocess(config, sockets=[sock]).run()
 
 
+def _keys() -> ModuleType:
+    """:mod:`advisor.service.keys` (the service package needs its extra)."""
+    try:
+        from advisor.service import keys
+    except ImportError:
+        fail(
+            "API keys belong to the service, which needs its extra: "
+            "pip install 'tuning-advisor[service]'"
+        )
+    return keys
+
+
 @keys_app.command("create")
 def create(
     scope: Annotated[str, typer.Option(help="read, write or admin")] = "read",
@@ -99,9 +112,9 @@ def create(
     with user_errors():
         from knowledge_base import KnowledgeBase
 
-        store = KnowledgeBase(kb)
-        key = store.create_api_key(scope, name=name)
-        store.close()
+        keys = _keys()
+        with KnowledgeBase(kb) as store:
+            key = keys.create_api_key(store, scope, name=name)
     if as_json:
         emit_json({"key": key, "key_id": key.split("_", 2)[1], "scope": scope, "name": name})
     else:
@@ -114,9 +127,9 @@ def list_keys(kb: KbOpt = None, as_json: JsonOpt = False) -> None:
     with user_errors():
         from knowledge_base import KnowledgeBase
 
-        store = KnowledgeBase(kb)
-        df = store.api_keys()
-        store.close()
+        keys = _keys()
+        with KnowledgeBase(kb) as store:
+            df = keys.api_keys(store)
     rows = [
         {
             "key_id": r.key_id,
@@ -149,9 +162,9 @@ def revoke(
     with user_errors():
         from knowledge_base import KnowledgeBase
 
-        store = KnowledgeBase(kb)
-        done = store.revoke_api_key(key_id)
-        store.close()
+        keys = _keys()
+        with KnowledgeBase(kb) as store:
+            done = keys.revoke_api_key(store, key_id)
     if not done:
         fail(f"no active key with id {key_id!r}")
     console.print(f"revoked key {key_id}", highlight=False)

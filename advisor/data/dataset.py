@@ -224,9 +224,27 @@ def load_dataset(
 ) -> Dataset:
     """Build a validated :class:`Dataset`.
 
-    ``data`` is a path (CSV, CSV.gz, TSV, Parquet) or a DataFrame with a ``target`` column, or a
-    feature matrix (DataFrame or array) with the target given separately as ``y``. The row
-    minimums default to what a trial with a validation split needs.
+    Parameters
+    ----------
+    data : str, Path, DataFrame or ndarray
+        A path (CSV, CSV.gz, TSV, Parquet) or a DataFrame with a ``target`` column, or a
+        feature matrix (DataFrame or array) with the target given separately as ``y``.
+    target : str, optional
+        The target column of ``data`` (with ``y``: the target's name).
+    y : array-like, optional
+        The target, when ``data`` holds the features only.
+    task : {"auto", "classification", "regression"}, default="auto"
+        ``auto``: inferred (text, boolean and few-valued integer targets are classification).
+    name : str, optional
+        The dataset's name (default: the path, or ``dataframe`` / ``array``).
+    min_rows, min_rows_per_class : int
+        The row minimums; the defaults are what a trial with a validation split needs.
+
+    Returns
+    -------
+    Dataset
+        Features, target (rows with a missing target dropped, with a warning), task, name.
+        Anything unusable raises :class:`DataError` with a one-line message.
     """
     if isinstance(data, str | Path):
         source = name or str(data)

@@ -50,8 +50,17 @@ def _read_header(path: Path, sep: str) -> list[str]:
 def read_table(path: str | Path) -> pd.DataFrame:
     """Read a CSV (optionally gzip-compressed), TSV or Parquet file into a DataFrame.
 
-    Raises :class:`DataError` with a one-line message for a missing, unreadable or empty file
-    and for duplicate column names.
+    Parameters
+    ----------
+    path : str or Path
+        The file: Parquet (``.parquet``, ``.pq``), TSV (``.tsv``, ``.tsv.gz``), else CSV
+        (optionally gzip-compressed).
+
+    Returns
+    -------
+    DataFrame
+        A missing, unreadable or empty file, or duplicate column names, raise
+        :class:`DataError` with a one-line message.
     """
     p = Path(path)
     if not p.exists():

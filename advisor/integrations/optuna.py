@@ -2,8 +2,8 @@
 
 * :func:`warm_start` enqueues the advisor's suggestions into a user's own study;
 * :func:`advisor_sampler` is a sampler to pass to ``optuna.create_study`` with any objective;
-* :func:`study_to_records` turns a finished study into knowledge-base trials
-  (``advisor kb import-optuna``).
+* :func:`import_study` (with :func:`study_to_records`) turns a finished study into
+  knowledge-base trials (``advisor kb import-optuna``).
 """
 
 from __future__ import annotations
@@ -11,12 +11,19 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from typing import Any
+from typing import Any, cast
 
 from advisor_core.errors import ConfigError, MissingDependencyError
 from advisor_core.spaces import SearchSpace
 
-__all__ = ["advisor_sampler", "load_study", "redact_url", "study_to_records", "warm_start"]
+__all__ = [
+    "advisor_sampler",
+    "import_study",
+    "load_study",
+    "redact_url",
+    "study_to_records",
+    "warm_start",
+]
 
 _STATUS = {"COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed"}
 
@@ -31,12 +38,45 @@ def _optuna() -> Any:
 
 
 def redact_url(url: str) -> str:
-    """The URL without its password (``user:***@host``)."""
+    """The URL without its password.
+
+    Parameters
+    ----------
+    url : str
+        A storage URL.
+
+    Returns
+    -------
+    str
+        ``user:***@host`` in place of ``user:password@host``.
+
+    Examples
+    --------
+    >>> redact_url("postgresql://ann:secret@db/optuna")
+    'postgresql://ann:***@db/optuna'
+    """
     return re.sub(r"(//[^:/@]+):[^@/]*@", r"\1:***@", url)
 
 
 def load_study(storage: str, study_name: str) -> Any:
-    """Open an existing Optuna study; a missing storage or study is a :class:`ConfigError`."""
+    """Open an existing Optuna study.
+
+    Parameters
+    ----------
+    storage : str
+        The study's Optuna storage URL.
+    study_name : str
+        Its name.
+
+    Returns
+    -------
+    optuna.Study
+
+    Raises
+    ------
+    ConfigError
+        If the storage cannot be opened or holds no such study (the message lists its studies).
+    """
     optuna = _optuna()
     try:
         names = [s.study_name for s in optuna.study.get_all_study_summaries(storage)]
@@ -64,11 +104,40 @@ def study_to_records(
 ) -> list[dict[str, Any]]:
     """One trial record per finished trial of ``study`` (complete, pruned or failed).
 
-    Parameter names are mapped with ``param_map`` (study name -> space name), missing ones are
-    completed from the space's default; intermediate values become the learning curve (one
-    point per reported step, step = epoch). A minimised study must name a ``neg_*`` objective
-    (its values are negated so that higher is better).
+    Intermediate values become the learning curve (one point per reported step, step =
+    epoch); a pruned trial scores its last reported value.
+
+    Parameters
+    ----------
+    study : optuna.Study
+        The finished study.
+    dataset : dict
+        The records' ``dataset`` part (``advisor.facade.dataset_record``).
+    space : SearchSpace
+        The space the study's parameters belong to; missing ones are completed from its
+        default.
+    objective : str
+        What the study's value is; a minimised study must name a ``neg_*`` objective (its
+        values are negated so that higher is better).
+    storage_id : str
+        Identifies the storage in the records' ids (``redact_url(storage)``).
+    param_map : dict, optional
+        Study parameter name to space name.
+    contributor : str, optional
+        Stored with the records.
+
+    Returns
+    -------
+    list of dict
+        Records of the trial-log format (``knowledge_base/README.md``).
+
+    Raises
+    ------
+    ConfigError
+        For a minimised study without a ``neg_*`` objective, or a trial outside the space.
     """
+    from advisor.facade import trial_value
+
     optuna = _optuna()
     minimize = study.direction == optuna.study.StudyDirection.MINIMIZE
     if minimize and not objective.startswith("neg_"):
@@ -99,8 +168,9 @@ def study_to_records(
                 status, score = "diverged", None
             else:
                 score = sign * float(t.value)
-        elif status == "pruned":
-            score = curve[-1]["objective"] if curve else None
+        elif status == "pruned":  # its last reported value, the rule of the search
+            value = trial_value(t)
+            score = None if value is None else sign * value
         else:
             score = None
         epochs = curve[-1]["epoch"] if curve else 0
@@ -136,11 +206,62 @@ def study_to_records(
     return records
 
 
-def _mapped(config: dict[str, Any], param_map: dict[str, str] | None) -> dict[str, Any]:
-    """Space names -> study names; with a map, only the mapped parameters."""
-    if not param_map:
-        return dict(config)
-    return {param_map[k]: v for k, v in config.items() if k in param_map}
+def import_study(
+    storage: str,
+    study: str,
+    data: Any,
+    *,
+    target: str | None = None,
+    task: str = "auto",
+    space: str = "mlp",
+    objective: str | None = None,
+    param_map: dict[str, str] | None = None,
+    dataset_name: str | None = None,
+    contributor: str | None = None,
+    advisor: Any = None,
+) -> Any:
+    """Turn a finished Optuna study on ``data`` into knowledge-base trials
+    (``advisor kb import-optuna``).
+
+    Parameters
+    ----------
+    storage, study : str
+        The study's Optuna storage URL and name.
+    data, target, task
+        The data the study tuned on, as for ``Advisor.meta_features`` (only its
+        meta-features are stored).
+    space : str, default="mlp"
+        The space the study's parameters belong to.
+    objective : str, optional
+        What the study's value is (default: balanced accuracy / R²; ``neg_<metric>`` for a
+        minimised study).
+    param_map : dict, optional
+        Study parameter name to space name, for parameters named differently.
+    dataset_name, contributor : str, optional
+        Stored with the trials.
+    advisor : Advisor, optional
+        Whose knowledge base receives the trials (default: ``Advisor()``).
+
+    Returns
+    -------
+    ContributionReport
+        ``added`` and ``duplicates`` (importing a study twice adds nothing).
+    """
+    from advisor.facade import Advisor, dataset_record, load_dataset
+    from advisor_core.objectives import DEFAULT_OBJECTIVE
+
+    adv = advisor or Advisor()
+    ds = load_dataset(data, target, task=cast(Any, task))  # checked by load_dataset
+    records = study_to_records(
+        load_study(storage, study),
+        dataset_record(ds, name=dataset_name or ds.name),
+        adv.space(space),
+        objective=objective or DEFAULT_OBJECTIVE[ds.task],
+        storage_id=redact_url(storage),
+        param_map=param_map,
+        contributor=contributor,
+    )
+    return adv.contribute(records)
 
 
 def warm_start(
@@ -154,23 +275,54 @@ def warm_start(
     task: str = "auto",
     param_map: dict[str, str] | None = None,
     space: str = "mlp",
+    seed: int = 0,
 ) -> list[dict[str, Any]]:
     """Enqueue the advisor's top-``k`` suggestions for ``(X, y)`` into a user's Optuna study.
 
-    ``param_map`` maps the space's names to the study's (``{"learning_rate": "lr"}``); with a
-    map, only the mapped parameters are enqueued (the user's own space). Returns the enqueued
-    parameter dicts. Already-enqueued identical trials are skipped.
+    The study gets its warm start once: a second call on the same study enqueues nothing.
+    Each enqueued trial carries the user attribute ``warm_start``.
+
+    Parameters
+    ----------
+    study : optuna.Study
+        Your study (maximising or minimising: the configurations do not depend on it).
+    X, y : array-like, optional
+        The data (features and target), or a file or frame with ``task``, as for
+        ``Advisor.suggest``.
+    k : int, default=5
+        How many suggestions to enqueue (1 to 50).
+    advisor : Advisor, optional
+        The advisor to ask (default: ``Advisor()``, the default knowledge base).
+    meta_features : dict, optional
+        The dataset's meta-features instead of its data (then ``task`` is required).
+    task : {"auto", "classification", "regression"}, default="auto"
+        The task.
+    param_map : dict, optional
+        The space's names to the study's (``{"learning_rate": "lr"}``); with a map only the
+        mapped parameters are enqueued (your objective samples the others).
+    space : str, default="mlp"
+        The search space.
+    seed : int, default=0
+        Seed of the ranker's list; give :func:`advisor_sampler` the same, and the sampler
+        continues the list these suggestions start.
+
+    Returns
+    -------
+    list of dict
+        The enqueued parameters under the study's names (empty when the study already had
+        its warm start).
+
+    Examples
+    --------
+    >>> study = optuna.create_study(direction="maximize")  # doctest: +SKIP
+    >>> warm_start(study, X, y, k=3, param_map={"learning_rate": "lr"})  # doctest: +SKIP
+    [{'lr': 0.0021}, {'lr': 0.012}, {'lr': 0.00047}]
     """
-    from advisor.facade import Advisor
+    from advisor.facade import Advisor, enqueue_warm_start
 
     adv = advisor or Advisor()
-    advice = adv.suggest(X, y, meta_features=meta_features, task=task, k=k, space=space)
-    out = []
-    for s in advice.suggestions:
-        params = _mapped(s.config, param_map)
-        study.enqueue_trial(params, user_attrs={"warm_start": True}, skip_if_exists=True)
-        out.append(params)
-    return out
+    advice = adv.suggest(X, y, meta_features=meta_features, task=task, k=k, space=space, seed=seed)
+    return enqueue_warm_start(study, [s.config for s in advice.suggestions], param_map=param_map)
 
 
 def advisor_sampler(
@@ -184,15 +336,57 @@ def advisor_sampler(
     seed: int = 0,
     space: str = "mlp",
 ) -> Any:
-    """An Optuna sampler guided by the ranker's prior for this dataset and refined by the
-    study's own trials; pass it to ``optuna.create_study(sampler=...)`` with your objective.
-    Parameters the advisor does not know are sampled at random."""
+    """An Optuna sampler that continues the advisor's list for this dataset and refines it
+    with the study's own trials; pass it to ``optuna.create_study(sampler=...)``.
+
+    Parameters the advisor does not know are sampled at random. The sampler's
+    ``proposer(study, trial_number)`` names who proposed a trial (``"warm start"``,
+    ``"advisor"``); to record it as the search does, call
+    ``trial.set_user_attr("proposed_by", sampler.proposer(trial.study, trial.number))`` in your
+    objective after its ``suggest_*`` calls.
+
+    Parameters
+    ----------
+    X, y : array-like, optional
+        The data, as for :func:`warm_start`.
+    advisor : Advisor, optional
+        The advisor to ask (default: ``Advisor()``).
+    meta_features : dict, optional
+        The dataset's meta-features instead of its data (then ``task`` is required).
+    task : {"auto", "classification", "regression"}, default="auto"
+        The task.
+    param_map : dict, optional
+        The space's names to the study's; with a map only the mapped parameters are guided.
+    seed : int, default=0
+        The sampler's seed (and the list's, as for :func:`warm_start`).
+    space : str, default="mlp"
+        The search space.
+
+    Returns
+    -------
+    AdvisorSampler
+        An ``optuna.samplers.BaseSampler``.
+
+    Raises
+    ------
+    ConfigError
+        With ``meta_features`` and ``task="auto"``.
+
+    Examples
+    --------
+    >>> sampler = advisor_sampler(X, y, param_map={"learning_rate": "lr"})  # doctest: +SKIP
+    >>> study = optuna.create_study(direction="maximize", sampler=sampler)  # doctest: +SKIP
+    """
     from advisor.facade import Advisor
 
     adv = advisor or Advisor()
     if meta_features is None:
         mf = adv.meta_features(X, y=y, task=task)
-        values = dict(mf.values)
+        values, resolved = dict(mf.values), mf.task
     else:
-        values = dict(meta_features)
-    return adv.sampler(values, space=space, seed=seed, param_map=param_map)
+        if task not in ("classification", "regression"):
+            raise ConfigError(
+                f"with meta_features, task must be classification or regression, got {task!r}"
+            )
+        values, resolved = dict(meta_features), task
+    return adv.sampler(values, task=resolved, space=space, seed=seed, param_map=param_map)

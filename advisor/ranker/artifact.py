@@ -2,9 +2,11 @@
 
 It records the knowledge-base snapshot (trial count and digest) and the meta-feature version it
 was trained on, the feature space (meta-feature scaling, the dataset-by-configuration score
-matrix used for priors and explanations), the LightGBM models (the ranker and three quantile
-regressors for the predicted objective), the out-of-distribution threshold and the robust
-fallback order. :func:`load_or_fit` retrains when the artifact is missing or stale.
+matrix used for priors and explanations), the LightGBM models (the ranker, its pointwise
+partner and three quantile regressors for the predicted objective), the blend of the ranker's
+parts, the out-of-distribution threshold and the robust fallback order.
+:class:`advisor.ranker.cache.ArtifactCache` (behind ``Advisor.ranker``) reloads it, and
+retrains when it is missing or stale.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import datetime as dt
 import os
 import tempfile
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +26,9 @@ import pandas as pd
 
 from advisor import metafeatures
 from advisor._version import __version__
-from advisor.ranker.features import FeatureSpace
+from advisor.ranker.features import FeatureSpace, json_matrix
 from advisor.ranker.fit import fit_ranker, ranker_params, training_rows
-from advisor.ranker.model import AdvisorRanker, regressor
+from advisor.ranker.model import AdvisorRanker, Blend, regressor
 from advisor.ranker.table import PerformanceTable
 from advisor_core.errors import RankerError
 from advisor_core.spaces import SearchSpace
@@ -41,10 +43,11 @@ STALE_SHARE = 0.05
 #: Share of knowledge-base datasets whose nearest other-group neighbour is closer than the
 #: out-of-distribution threshold.
 OOD_QUANTILE = 0.95
+_MODEL_KEYS = ("ranker", "pointwise")
 
 
 class _Booster:
-    """A LightGBM booster restored from its model string (predicts DataFrames)."""
+    """A LightGBM booster restored from its model string (predicts numeric matrices)."""
 
     def __init__(self, model_str: str) -> None:
         import lightgbm as lgb
@@ -58,7 +61,13 @@ class _Booster:
 
 @dataclass
 class RankerArtifact:
-    """A trained ranker with everything ``suggest`` needs."""
+    """A trained ranker with everything ``suggest`` needs.
+
+    ``score`` blends the ranker's parts with :class:`~advisor.ranker.model.Blend`, the same
+    code as :meth:`AdvisorRanker.predict`. Saved by :meth:`save` (:meth:`to_dict` as JSON) and
+    restored by :meth:`load` (:meth:`from_dict`); a restored artifact scores exactly as the
+    saved one.
+    """
 
     space: SearchSpace
     snapshot: dict[str, Any]
@@ -74,18 +83,12 @@ class RankerArtifact:
     trained_at: str
     meta_features_version: str = metafeatures.VERSION
     ranker_features: list[str] | None = None  # the ranker's columns (default: all)
-    ranker_offset: float = 0.0  # score += offset * prior_knn (residual ranker)
     pointwise: Any = None  # the pointwise regressor blended with the ranker, if any
-    # (weight, ranker scale, pointwise scale[, weight for regression datasets])
-    blend: tuple[float, ...] = (0.0, 1.0, 1.0)
+    blend: Blend = field(default_factory=Blend)
 
     # -- persistence ----------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        fs = self.fs
-
-        def arr(a: np.ndarray) -> list[Any]:
-            return [[None if (x != x) else float(x) for x in row] for row in np.asarray(a)]
-
+        """The artifact's JSON form (format ``ARTIFACT_FORMAT``, version ``ARTIFACT_VERSION``)."""
         return {
             "format": ARTIFACT_FORMAT,
             "version": ARTIFACT_VERSION,
@@ -97,22 +100,10 @@ class RankerArtifact:
             "params": self.params,
             "feature_names": self.feature_names,
             "ranker_features": self.ranker_features or self.feature_names,
-            "ranker_offset": self.ranker_offset,
-            "blend": list(self.blend),
-            "feature_space": {
-                "k": fs.k,
-                "mf_columns": fs.mf_columns,
-                "mf_min": fs.mf_min.tolist(),
-                "mf_max": fs.mf_max.tolist(),
-                "fingerprints": fs.fingerprints,
-                "groups": [str(g) for g in fs.groups],
-                "tasks": [str(t) for t in fs.tasks],
-                "scaled": arr(fs.scaled),
-                "config_hashes": fs.config_hashes,
-                "configs": [fs.configs[h] for h in fs.config_hashes],
-                "norm": arr(fs.norm),
-            },
-            "values": arr(self.values),
+            "ranker_offset": self.blend.offset,
+            "blend": self.blend.to_list(),
+            "feature_space": self.fs.to_dict(),
+            "values": json_matrix(self.values),
             "names": self.names,
             "ood_threshold": self.ood_threshold,
             "robust_order": self.robust_order,
@@ -122,6 +113,37 @@ class RankerArtifact:
                 **{k: _model_str(m) for k, m in self.quantiles.items()},
             },
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RankerArtifact:
+        """The inverse of :meth:`to_dict`; a :class:`RankerError` for anything else."""
+        if data.get("format") != ARTIFACT_FORMAT or data.get("version") != ARTIFACT_VERSION:
+            raise RankerError(f"not a ranker artifact of version {ARTIFACT_VERSION}")
+        try:
+            space = SearchSpace.from_dict(data["space"])
+            models = data["models"]
+            return cls(
+                space=space,
+                snapshot=dict(data["kb_snapshot"]),
+                fs=FeatureSpace.from_dict(data["feature_space"], space),
+                feature_names=list(data["feature_names"]),
+                ranker=_Booster(models["ranker"]),
+                quantiles={k: _Booster(v) for k, v in models.items() if k not in _MODEL_KEYS},
+                values=np.array(data["values"], dtype=float),
+                names=list(data["names"]),
+                ood_threshold=float(data["ood_threshold"]),
+                robust_order=list(data["robust_order"]),
+                params=dict(data.get("params", {})),
+                trained_at=str(data.get("trained_at", "")),
+                meta_features_version=str(data["meta_features_version"]),
+                ranker_features=list(data.get("ranker_features") or data["feature_names"]),
+                pointwise=_Booster(models["pointwise"]) if "pointwise" in models else None,
+                blend=Blend.from_list(
+                    data.get("blend", (0.0, 1.0, 1.0)), float(data.get("ranker_offset", 0.0))
+                ),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise RankerError(f"malformed ranker artifact ({type(exc).__name__}: {exc})") from None
 
     def save(self, path: str | Path) -> None:
         p = Path(path)
@@ -139,48 +161,18 @@ class RankerArtifact:
 
     @classmethod
     def load(cls, path: str | Path) -> RankerArtifact:
+        """The artifact saved at ``path`` (a :class:`RankerError` if it is not one)."""
         p = Path(path)
         try:
-            d = orjson.loads(p.read_bytes())
+            data = orjson.loads(p.read_bytes())
         except (OSError, ValueError) as exc:
             raise RankerError(f"cannot read ranker artifact {p}: {exc}") from None
-        if d.get("format") != ARTIFACT_FORMAT or d.get("version") != ARTIFACT_VERSION:
+        if not isinstance(data, dict):
             raise RankerError(f"{p} is not a ranker artifact of version {ARTIFACT_VERSION}")
-        space = SearchSpace.from_dict(d["space"])
-        f = d["feature_space"]
-        fs = FeatureSpace.__new__(FeatureSpace)
-        fs.space, fs.k, fs.mf_columns = space, int(f["k"]), list(f["mf_columns"])
-        fs.mf_min, fs.mf_max = np.array(f["mf_min"]), np.array(f["mf_max"])
-        fs.fingerprints, fs.groups = list(f["fingerprints"]), np.array(f["groups"], dtype=object)
-        fs.tasks = np.array(f["tasks"], dtype=object)
-        fs.scaled = np.array(f["scaled"], dtype=float)
-        fs.config_hashes = list(f["config_hashes"])
-        fs.configs = dict(zip(fs.config_hashes, f["configs"], strict=True))
-        fs.norm = np.array(f["norm"], dtype=float)
-        fs.encoded = space.encode([fs.configs[h] for h in fs.config_hashes])
-        fs.unit = space.unit_of([fs.configs[h] for h in fs.config_hashes])
-        models = d["models"]
-        return cls(
-            space=space,
-            snapshot=d["kb_snapshot"],
-            fs=fs,
-            feature_names=d["feature_names"],
-            ranker=_Booster(models["ranker"]),
-            quantiles={
-                k: _Booster(v) for k, v in models.items() if k not in ("ranker", "pointwise")
-            },
-            pointwise=_Booster(models["pointwise"]) if "pointwise" in models else None,
-            blend=tuple(d.get("blend", (0.0, 1.0, 1.0))),
-            values=np.array(d["values"], dtype=float),
-            names=list(d["names"]),
-            ood_threshold=float(d["ood_threshold"]),
-            robust_order=list(d["robust_order"]),
-            params=d.get("params", {}),
-            trained_at=d.get("trained_at", ""),
-            meta_features_version=d["meta_features_version"],
-            ranker_features=list(d.get("ranker_features") or d["feature_names"]),
-            ranker_offset=float(d.get("ranker_offset", 0.0)),
-        )
+        try:
+            return cls.from_dict(data)
+        except RankerError as exc:
+            raise RankerError(f"{p}: {exc}") from None
 
     def is_stale(self, snapshot: dict[str, Any]) -> bool:
         """Worth retraining: a new meta-feature version, datasets added or removed, or more
@@ -216,38 +208,28 @@ class RankerArtifact:
             )
         return np.column_stack(cols)
 
+    def _column(self, M: np.ndarray, name: str) -> np.ndarray | None:
+        return M[:, self.feature_names.index(name)] if name in self.feature_names else None
+
     def score(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
-        """The ranker's score of each row (higher is better)."""
+        """The ranker's score of each row (higher is better): ``AdvisorRanker.predict``."""
         M = self._matrix(X)
         names = self.ranker_features or self.feature_names
         if names != self.feature_names:
             M_r = M[:, [self.feature_names.index(n) for n in names]]
         else:
             M_r = M
-        out = self.ranker.predict(M_r)
-        if self.pointwise is not None:
-            w_clf, a, b = self.blend[:3]
-            w: float | np.ndarray = w_clf
-            if len(self.blend) > 3 and "mf.is_classification" in self.feature_names:
-                regression = M[:, self.feature_names.index("mf.is_classification")] == 0
-                w = np.where(regression, self.blend[3], w_clf)
-            out = (1 - w) * out / a + w * self.pointwise.predict(M_r) / b
-        if self.ranker_offset:
-            out = out + self.ranker_offset * M[:, self.feature_names.index("prior_knn")]
-        return np.asarray(out, dtype=float)
+        return self.blend.score(
+            self.ranker.predict(M_r),
+            None if self.pointwise is None else self.pointwise.predict(M_r),
+            is_classification=self._column(M, "mf.is_classification"),
+            prior_knn=self._column(M, "prior_knn"),
+        )
 
     def predict_objective(self, X: pd.DataFrame | np.ndarray) -> dict[str, np.ndarray]:
+        """The predicted objective's quantiles of each row (``q10``, ``q50``, ``q90``)."""
         M = self._matrix(X)
         return {k: np.asarray(m.predict(M), dtype=float) for k, m in self.quantiles.items()}
-
-
-def _blend(ranker: AdvisorRanker) -> tuple[float, ...]:
-    if ranker.pointwise_ is None:
-        return (0.0, 1.0, 1.0)
-    out: tuple[float, ...] = (float(ranker.pointwise_weight), *ranker.scales_)
-    if ranker.pointwise_weight_regression is not None:
-        out = (*out, float(ranker.pointwise_weight_regression))
-    return out
 
 
 def _model_str(model: Any) -> str:
@@ -292,7 +274,7 @@ def train_artifact(
             f"the knowledge base has {table.datasets.shape[0]} usable dataset(s) "
             f"for space {table.space.name!r}; the ranker needs at least 3"
         )
-    fs = FeatureSpace(table)
+    fs = FeatureSpace.from_table(table)
     X, norm, sizes = training_rows(fs)
     if params is None:
         say("choosing the ranker's hyperparameters by grouped cross-validation")
@@ -329,7 +311,6 @@ def train_artifact(
         params=dict(params),
         trained_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         ranker_features=list(ranker.feature_names_),
-        ranker_offset=float(ranker.prior_offset or 0.0),
         pointwise=None if ranker.pointwise_ is None else _Booster(_model_str(ranker.pointwise_)),
-        blend=_blend(ranker),
+        blend=ranker.blend_,
     )

@@ -132,13 +132,32 @@ def evaluate(
     n_jobs: int = 1,
     blend_weights: tuple[float, ...] | None = None,
 ) -> EvaluationResult:
-    """Leave-one-group-out evaluation of ``methods`` on ``table``.
+    """Leave-one-group-out evaluation of the ranker and the baselines (``advisor ranker
+    evaluate``; see the module docstring for the methods and metrics).
 
-    With ``nested`` the ranker's hyperparameters are chosen by grouped cross-validation inside
-    every training fold (never on the held-out group); otherwise ``params`` are used as given,
-    except that with ``blend_weights`` the listwise/pointwise weight of each task is chosen
-    among them by grouped CV inside every training fold. Held-out groups run in ``n_jobs``
-    processes.
+    Parameters
+    ----------
+    table : PerformanceTable
+        The knowledge base's performance table (``Advisor.performance_table``).
+    methods : tuple of str, default=METHODS
+        The methods compared.
+    params : dict, optional
+        The ranker's settings when not ``nested`` (default: ``AdvisorRanker``'s).
+    nested : bool, default=True
+        Choose the ranker's settings by grouped cross-validation inside every training fold
+        (never on the held-out group); ``False``: use ``params`` (``--fixed-params``).
+    progress : callable, optional
+        ``progress(done, total)`` after each held-out group.
+    n_jobs : int, default=1
+        Processes the held-out groups run in.
+    blend_weights : tuple of float, optional
+        Without ``nested``: choose the listwise/pointwise weight of each task among these by
+        grouped CV inside every training fold (a variant that was not adopted).
+
+    Returns
+    -------
+    EvaluationResult
+        Per-dataset metrics of every method; ``metrics()`` and ``to_dict()`` their means.
     """
     from joblib import Parallel, delayed
 
@@ -170,7 +189,7 @@ def _evaluate_group(
     rows: list[dict[str, Any]] = []
     held = table.datasets.index[table.datasets["group"] == g]
     train = table.subset(table.datasets.index[table.datasets["group"] != g])
-    fs = FeatureSpace(train)
+    fs = FeatureSpace.from_table(train)
     X, norm, sizes = training_rows(fs)
     ranker = None
     if "ranker" in methods:

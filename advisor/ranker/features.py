@@ -24,7 +24,14 @@ import pandas as pd
 from advisor.ranker.table import PerformanceTable
 from advisor_core.spaces import CategoricalParam, SearchSpace
 
-__all__ = ["UNSEEN_SHRINK", "FeatureSpace", "config_frame", "encoded_frame", "perturb_units"]
+__all__ = [
+    "UNSEEN_SHRINK",
+    "FeatureSpace",
+    "config_frame",
+    "encoded_frame",
+    "json_matrix",
+    "perturb_units",
+]
 
 PRIORS = ("prior_mean", "prior_knn")
 #: Weight of the ranker's own score for a configuration it never saw evaluated, against the
@@ -54,42 +61,130 @@ def encoded_frame(space: SearchSpace, enc: np.ndarray) -> pd.DataFrame:
 class FeatureSpace:
     """Everything needed to turn (dataset, configurations) into ranker rows.
 
-    Fitted on a :class:`PerformanceTable`; holds the meta-feature scaling, the
-    dataset-by-configuration matrix of normalized scores and the configuration encodings.
+    Fitted on a :class:`PerformanceTable` (:meth:`from_table`) or restored from its stored
+    arrays (:meth:`from_dict`); holds the meta-feature scaling, the dataset-by-configuration
+    matrix of normalized scores and the configuration encodings.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The space of the configurations.
+    configs : mapping of str to dict
+        The knowledge base's configurations by hash, in column order.
+    fingerprints, groups, tasks : sequence of str
+        One per knowledge-base dataset, in row order.
+    mf_columns : list of str
+        The meta-feature columns (``mf.NAME``).
+    mf_min, mf_max : ndarray
+        The meta-features' range over the knowledge base (the scaling).
+    scaled : ndarray
+        The datasets' scaled meta-features (datasets x ``mf_columns``; see :meth:`scale`).
+    norm : ndarray
+        Normalized scores, datasets x configurations (NaN: not evaluated).
+    k_neighbors : int
+        How many nearest datasets ``prior_knn`` averages.
     """
 
-    def __init__(self, table: PerformanceTable, k_neighbors: int = 10) -> None:
-        self.space = table.space
-        self.k = k_neighbors
-        self.mf_columns = table.mf_columns
+    def __init__(
+        self,
+        space: SearchSpace,
+        *,
+        configs: Mapping[str, Mapping[str, Any]],
+        fingerprints: Sequence[str],
+        groups: Sequence[str] | np.ndarray,
+        tasks: Sequence[str] | np.ndarray,
+        mf_columns: Sequence[str],
+        mf_min: np.ndarray,
+        mf_max: np.ndarray,
+        scaled: np.ndarray,
+        norm: np.ndarray,
+        k_neighbors: int = 10,
+    ) -> None:
+        self.space = space
+        self.k = int(k_neighbors)
+        self.mf_columns = list(mf_columns)
+        self.fingerprints = list(fingerprints)
+        self.groups = np.asarray(groups, dtype=object)
+        self.tasks = np.asarray(tasks, dtype=object)
+        self.mf_min = np.asarray(mf_min, dtype=float)
+        self.mf_max = np.asarray(mf_max, dtype=float)
+        self.scaled = np.asarray(scaled, dtype=float)
+        self.config_hashes = list(configs)
+        self.configs = {h: dict(configs[h]) for h in self.config_hashes}
+        self.norm = np.asarray(norm, dtype=float)
+        listed = [self.configs[h] for h in self.config_hashes]
+        self.encoded = self.space.encode(listed)
+        self.unit = self.space.unit_of(listed)
+
+    @classmethod
+    def from_table(cls, table: PerformanceTable, k_neighbors: int = 10) -> FeatureSpace:
+        """Fit the scaling and the score matrix on a performance table."""
         ds = table.datasets
-        self.fingerprints = list(ds.index)
-        self.groups = ds["group"].to_numpy()
-        self.tasks = ds["task"].to_numpy()
-        M = ds[self.mf_columns].to_numpy(dtype=float)
-        self.mf_min = np.nanmin(np.where(np.isnan(M), np.inf, M), axis=0)
-        self.mf_max = np.nanmax(np.where(np.isnan(M), -np.inf, M), axis=0)
-        self.mf_min = np.where(np.isfinite(self.mf_min), self.mf_min, 0.0)
-        self.mf_max = np.where(np.isfinite(self.mf_max), self.mf_max, 1.0)
-        self.scaled = self.scale(M)
-        self.config_hashes = sorted(table.configs)
-        self.configs = {h: table.configs[h] for h in self.config_hashes}
-        col = {h: j for j, h in enumerate(self.config_hashes)}
-        row = {fp: i for i, fp in enumerate(self.fingerprints)}
-        self.norm = np.full((len(row), len(col)), np.nan)
+        fingerprints = list(ds.index)
+        M = ds[table.mf_columns].to_numpy(dtype=float)
+        mf_min = np.nanmin(np.where(np.isnan(M), np.inf, M), axis=0)
+        mf_max = np.nanmax(np.where(np.isnan(M), -np.inf, M), axis=0)
+        mf_min = np.where(np.isfinite(mf_min), mf_min, 0.0)
+        mf_max = np.where(np.isfinite(mf_max), mf_max, 1.0)
+        hashes = sorted(table.configs)
+        col = {h: j for j, h in enumerate(hashes)}
+        row = {fp: i for i, fp in enumerate(fingerprints)}
+        norm = np.full((len(row), len(col)), np.nan)
         v = table.values
-        self.norm[[row[f] for f in v["fingerprint"]], [col[h] for h in v["config_hash"]]] = v[
+        norm[[row[f] for f in v["fingerprint"]], [col[h] for h in v["config_hash"]]] = v[
             "norm"
         ].to_numpy()
-        self.encoded = self.space.encode([self.configs[h] for h in self.config_hashes])
-        self.unit = self.space.unit_of([self.configs[h] for h in self.config_hashes])
+        return cls(
+            table.space,
+            configs={h: table.configs[h] for h in hashes},
+            fingerprints=fingerprints,
+            groups=ds["group"].to_numpy(),
+            tasks=ds["task"].to_numpy(),
+            mf_columns=table.mf_columns,
+            mf_min=mf_min,
+            mf_max=mf_max,
+            scaled=_scale(M, mf_min, mf_max),
+            norm=norm,
+            k_neighbors=k_neighbors,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored form (JSON-ready; NaN as ``None``); the space is stored apart."""
+        return {
+            "k": self.k,
+            "mf_columns": self.mf_columns,
+            "mf_min": self.mf_min.tolist(),
+            "mf_max": self.mf_max.tolist(),
+            "fingerprints": self.fingerprints,
+            "groups": [str(g) for g in self.groups],
+            "tasks": [str(t) for t in self.tasks],
+            "scaled": json_matrix(self.scaled),
+            "config_hashes": self.config_hashes,
+            "configs": [self.configs[h] for h in self.config_hashes],
+            "norm": json_matrix(self.norm),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], space: SearchSpace) -> FeatureSpace:
+        """The inverse of :meth:`to_dict`."""
+        return cls(
+            space,
+            configs=dict(zip(data["config_hashes"], data["configs"], strict=True)),
+            fingerprints=data["fingerprints"],
+            groups=data["groups"],
+            tasks=data["tasks"],
+            mf_columns=data["mf_columns"],
+            mf_min=np.array(data["mf_min"], dtype=float),
+            mf_max=np.array(data["mf_max"], dtype=float),
+            scaled=np.array(data["scaled"], dtype=float),
+            norm=np.array(data["norm"], dtype=float),
+            k_neighbors=int(data["k"]),
+        )
 
     # -- meta-features ------------------------------------------------------------------------
     def scale(self, M: np.ndarray) -> np.ndarray:
         """Min-max scaling over the knowledge base; missing values become -1 (far away)."""
-        span = np.where(self.mf_max > self.mf_min, self.mf_max - self.mf_min, 1.0)
-        S = np.clip((M - self.mf_min) / span, -0.5, 1.5)
-        return np.where(np.isnan(S), -1.0, S)
+        return _scale(M, self.mf_min, self.mf_max)
 
     def distances(self, scaled_row: np.ndarray) -> np.ndarray:
         """Mean absolute difference to every knowledge-base dataset (scaled L1)."""
@@ -176,6 +271,17 @@ class FeatureSpace:
         X["prior_mean"] = prior_mean
         X["prior_knn"] = prior_knn
         return X
+
+
+def json_matrix(a: np.ndarray) -> list[list[float | None]]:
+    """A 2-D array as nested lists for JSON, NaN as ``None``."""
+    return [[None if (x != x) else float(x) for x in row] for row in np.asarray(a)]
+
+
+def _scale(M: np.ndarray, mf_min: np.ndarray, mf_max: np.ndarray) -> np.ndarray:
+    span = np.where(mf_max > mf_min, mf_max - mf_min, 1.0)
+    S = np.clip((M - mf_min) / span, -0.5, 1.5)
+    return np.where(np.isnan(S), -1.0, S)
 
 
 def perturb_units(

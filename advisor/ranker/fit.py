@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.ranker.features import FeatureSpace
-from advisor.ranker.model import AdvisorRanker
+from advisor.ranker.model import AdvisorRanker, Blend
 
 __all__ = ["BLEND_WEIGHTS", "PARAM_GRID", "fit_ranker", "ranker_params", "training_rows"]
 
@@ -22,7 +22,7 @@ PARAM_GRID: tuple[dict[str, Any], ...] = (
 #: Listwise/pointwise blend weights compared per task in the same cross-validation. One
 #: weight by default: choosing it per task from (0, 0.3, 0.5, 0.7, 0.9, 1) was tried and did
 #: worse in the leave-one-group-out evaluation (the choice is noisy on ~30 regression
-#: datasets per fold; see reports/ranker_experiments_2.md).
+#: datasets per fold; see experiments/ranker_variants/README.md).
 BLEND_WEIGHTS: tuple[float, ...] = (0.5,)
 
 
@@ -104,7 +104,7 @@ def ranker_params(
                 else:
                     lw, pw = model.parts(X.iloc[r])
                     assert pw is not None
-                    scores = {w: (1 - w) * lw + w * pw for w in ws}
+                    scores = {w: Blend.mix(lw, pw, w) for w in ws}
                 per_w = regret.setdefault(str(tasks[q]), {})
                 for w, s in scores.items():
                     per_w.setdefault(w, []).append(_regret(s, norm[r]))

@@ -6,6 +6,7 @@ score (``GRADES`` levels, finer at the top, where regret is decided).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["GRADE_EDGES", "AdvisorRanker", "grades", "regressor"]
+__all__ = ["GRADE_EDGES", "AdvisorRanker", "Blend", "grades", "regressor"]
 
 #: Normalized-score edges of the relevance grades 0..len(GRADE_EDGES): finer near the top.
 GRADE_EDGES = (0.5, 0.7, 0.8, 0.88, 0.94, 0.97, 0.99)
@@ -93,6 +94,79 @@ def regressor(**overrides: Any) -> Any:
     return LGBMRegressor(**_tree_params(**tree), **overrides)
 
 
+@dataclass(frozen=True)
+class Blend:
+    """How the ranker's parts make its score: the one implementation, used by
+    :meth:`AdvisorRanker.predict` and by the saved artifact (``RankerArtifact.score``).
+
+    ``score = (1 - w) * listwise / scales[0] + w * pointwise / scales[1] + offset * prior_knn``,
+    where ``w`` is ``weight``, or ``weight_regression`` (when set) on the rows of regression
+    datasets (``mf.is_classification`` = 0). Without a pointwise model the score is the
+    listwise one as it is (plus the offset).
+
+    Parameters
+    ----------
+    weight : float
+        The pointwise model's weight (every row, or the classification rows).
+    scales : tuple of float
+        The spread (standard deviation) of the listwise and of the pointwise model's training
+        predictions; each part is divided by its own.
+    weight_regression : float or None
+        The pointwise weight on regression rows; ``None``: ``weight`` everywhere.
+    offset : float
+        Weight of the ``prior_knn`` feature added to the score (a residual ranker; 0: none).
+    """
+
+    weight: float = 0.0
+    scales: tuple[float, float] = (1.0, 1.0)
+    weight_regression: float | None = None
+    offset: float = 0.0
+
+    def weights(self, is_classification: np.ndarray | None, n: int) -> np.ndarray:
+        """The pointwise weight of each of ``n`` rows (by the row's task, when known)."""
+        w = np.full(n, float(self.weight))
+        if self.weight_regression is not None and is_classification is not None:
+            w[np.asarray(is_classification, dtype=float) == 0] = float(self.weight_regression)
+        return w
+
+    def scaled(self, listwise: np.ndarray, pointwise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each part divided by its scale."""
+        return listwise / self.scales[0], pointwise / self.scales[1]
+
+    @staticmethod
+    def mix(listwise: np.ndarray, pointwise: np.ndarray, w: float | np.ndarray) -> np.ndarray:
+        """``(1 - w) * listwise + w * pointwise`` of scaled parts."""
+        return np.asarray((1 - w) * listwise + w * pointwise, dtype=float)
+
+    def score(
+        self,
+        listwise: np.ndarray,
+        pointwise: np.ndarray | None = None,
+        *,
+        is_classification: np.ndarray | None = None,
+        prior_knn: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """The score of each row from the models' raw predictions (see the class docstring)."""
+        out = np.asarray(listwise, dtype=float)
+        if pointwise is not None:
+            lw, pw = self.scaled(out, np.asarray(pointwise, dtype=float))
+            out = self.mix(lw, pw, self.weights(is_classification, len(lw)))
+        if self.offset and prior_knn is not None:
+            out = out + self.offset * np.asarray(prior_knn, dtype=float)
+        return out
+
+    def to_list(self) -> list[float]:
+        """``[weight, scale, scale(, weight_regression)]``: the artifact's ``blend`` entry."""
+        out = [float(self.weight), *map(float, self.scales)]
+        return out if self.weight_regression is None else [*out, float(self.weight_regression)]
+
+    @classmethod
+    def from_list(cls, values: list[float] | tuple[float, ...], offset: float = 0.0) -> Blend:
+        """The inverse of :meth:`to_list` (the offset is stored apart)."""
+        v = [float(x) for x in values]
+        return cls(v[0], (v[1], v[2]), v[3] if len(v) > 3 else None, float(offset))
+
+
 class AdvisorRanker(BaseEstimator):
     """LightGBM ``LGBMRanker`` (``lambdarank``) with the advisor's defaults.
 
@@ -101,9 +175,11 @@ class AdvisorRanker(BaseEstimator):
     ``pointwise_weight`` > 0 the ranker is blended with a pointwise LightGBM regressor of the
     normalized score on the same features (each scaled by the spread of its training
     predictions): the listwise model orders the top, the pointwise one keeps the scale of
-    differences (see ``reports/ranker_experiments.md``). ``pointwise_weight_regression``, when
+    differences (``experiments/ranker_variants/README.md``). ``pointwise_weight_regression``, when
     set, is the weight for regression datasets (rows with ``mf.is_classification`` = 0);
     :func:`advisor.ranker.fit.ranker_params` chooses both by grouped cross-validation.
+    After ``fit``: ``model_`` (the listwise model), ``pointwise_`` (or ``None``),
+    ``feature_names_`` and ``blend_`` (the :class:`Blend` that ``predict`` applies).
     """
 
     def __init__(
@@ -176,6 +252,7 @@ class AdvisorRanker(BaseEstimator):
         return cols
 
     def _offset(self, X: pd.DataFrame) -> np.ndarray | None:
+        """The initial score of training rows (a residual ranker): ``prior_offset * prior_knn``."""
         if not self.prior_offset or "prior_knn" not in X.columns:
             return None
         return self.prior_offset * X["prior_knn"].to_numpy(dtype=float)
@@ -193,40 +270,49 @@ class AdvisorRanker(BaseEstimator):
             init_score=self._offset(X),
         )
         self.pointwise_ = None
+        self.blend_ = Blend(offset=float(self.prior_offset or 0.0))
         if self.pointwise_weight or self.pointwise_weight_regression:
             self.pointwise_ = regressor(**{k: getattr(self, k) for k in _TREE_ARGS}).fit(
                 X[self.feature_names_], np.asarray(norm)
             )
             # fixed scales (so a blend does not depend on which rows are scored together)
-            self.scales_ = (
+            scales = (
                 float(np.std(self.model_.predict(X[self.feature_names_]))) or 1.0,
                 float(np.std(self.pointwise_.predict(X[self.feature_names_]))) or 1.0,
             )
+            regression = self.pointwise_weight_regression
+            self.blend_ = Blend(
+                weight=float(self.pointwise_weight),
+                scales=scales,
+                weight_regression=None if regression is None else float(regression),
+                offset=float(self.prior_offset or 0.0),
+            )
         return self
 
-    def blend_weights(self, X: pd.DataFrame) -> np.ndarray:
-        """The pointwise weight of each row (by the row's task)."""
-        w = np.full(len(X), float(self.pointwise_weight))
-        if self.pointwise_weight_regression is not None and "mf.is_classification" in X:
-            regression = X["mf.is_classification"].to_numpy(dtype=float) == 0
-            w[regression] = float(self.pointwise_weight_regression)
-        return w
-
     def parts(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
-        """The listwise and the pointwise score of each row, each divided by its scale."""
-        check_is_fitted(self, "model_")
-        lw = np.asarray(self.model_.predict(X[self.feature_names_]), dtype=float)
-        if self.pointwise_ is None:
-            return lw, None
-        pw = np.asarray(self.pointwise_.predict(X[self.feature_names_]), dtype=float)
-        return lw / self.scales_[0], pw / self.scales_[1]
+        """The listwise and the pointwise score of each row, each divided by its scale
+        (without a pointwise model: the listwise score as it is, and ``None``)."""
+        lw, pw = self._raw_parts(X)
+        return (lw, None) if pw is None else self.blend_.scaled(lw, pw)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        lw, pw = self.parts(X)
-        if pw is None:
-            out = lw
-        else:
-            w = self.blend_weights(X)
-            out = (1 - w) * lw + w * pw
-        offset = self._offset(X)
-        return out if offset is None else out + offset
+        """The score of each row (higher = better): the parts blended by ``blend_``."""
+        lw, pw = self._raw_parts(X)
+        return self.blend_.score(
+            lw,
+            pw,
+            is_classification=_column(X, "mf.is_classification"),
+            prior_knn=_column(X, "prior_knn"),
+        )
+
+    def _raw_parts(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
+        check_is_fitted(self, "model_")
+        rows = X[self.feature_names_]
+        lw = np.asarray(self.model_.predict(rows), dtype=float)
+        if self.pointwise_ is None:
+            return lw, None
+        return lw, np.asarray(self.pointwise_.predict(rows), dtype=float)
+
+
+def _column(X: pd.DataFrame, name: str) -> np.ndarray | None:
+    return X[name].to_numpy(dtype=float) if name in X.columns else None

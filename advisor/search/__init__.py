@@ -1,7 +1,44 @@
-"""Warm-started, multi-fidelity search on Optuna (see :mod:`advisor.search.study`)."""
+"""Warm-started, multi-fidelity search on Optuna (see :mod:`advisor.search.study`).
 
-from advisor.search.prior import Prior
-from advisor.search.sampler import AdvisorSampler, distributions
-from advisor.search.study import STRATEGIES, SearchResult, run_search
+* :func:`run_search`, :class:`SearchResult`: the search with real trials;
+* :class:`AdvisorSampler`: the Optuna sampler that continues the ranker's list and refines it;
+* :class:`ProposalPolicy`, :class:`History`: what the sampler asks for its proposals (the
+  plug-in point); :class:`AdvisorPolicy` (:class:`ListContinuation`, then
+  :class:`SurrogateRefinement` in turn), the default;
+* :func:`enqueue_warm_start`: the warm start, once per study;
+* :func:`distributions`, :func:`suggest_config`, :func:`trial_value`: a space in Optuna's terms.
+"""
 
-__all__ = ["STRATEGIES", "AdvisorSampler", "Prior", "SearchResult", "distributions", "run_search"]
+from advisor.search.optuna_io import distributions, suggest_config, trial_value
+from advisor.search.policies import (
+    AdvisorPolicy,
+    History,
+    ListContinuation,
+    ProposalPolicy,
+    SurrogateRefinement,
+)
+from advisor.search.pruning import PatientSuccessiveHalving
+from advisor.search.sampler import PROPOSED_BY, AdvisorSampler
+from advisor.search.study import SAMPLER_OPTIONS, STRATEGIES, SearchResult, run_search
+from advisor.search.warm_start import WARM_START, WARM_START_ATTR, enqueue_warm_start
+
+__all__ = [
+    "PROPOSED_BY",
+    "SAMPLER_OPTIONS",
+    "STRATEGIES",
+    "WARM_START",
+    "WARM_START_ATTR",
+    "AdvisorPolicy",
+    "AdvisorSampler",
+    "History",
+    "ListContinuation",
+    "PatientSuccessiveHalving",
+    "ProposalPolicy",
+    "SearchResult",
+    "SurrogateRefinement",
+    "distributions",
+    "enqueue_warm_start",
+    "run_search",
+    "suggest_config",
+    "trial_value",
+]

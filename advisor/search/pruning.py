@@ -18,6 +18,23 @@ __all__ = ["PatientSuccessiveHalving"]
 
 
 class PatientSuccessiveHalving(SuccessiveHalvingPruner):
+    """Successive halving that prunes only once ``min_competitors`` trials reached the step.
+
+    Parameters
+    ----------
+    min_resource : int, default=5
+        The first rung (epochs).
+    reduction_factor : int, default=3
+        The top ``1 / reduction_factor`` of the trials at a rung are promoted; >= 2.
+    min_competitors : int, default=4
+        Trials (this one included) that must have reached the step before it prunes; >= 1.
+
+    Examples
+    --------
+    >>> import optuna
+    >>> study = optuna.create_study(pruner=PatientSuccessiveHalving(min_resource=5))
+    """
+
     def __init__(
         self, min_resource: int = 5, reduction_factor: int = 3, min_competitors: int = 4
     ) -> None:
@@ -27,6 +44,7 @@ class PatientSuccessiveHalving(SuccessiveHalvingPruner):
         self.min_competitors = min_competitors
 
     def prune(self, study: Any, trial: Any) -> bool:
+        """Whether to stop ``trial`` now (Optuna's ``BasePruner.prune``)."""
         verdict = super().prune(study, trial)  # records the rung value in any case
         if not verdict:
             return False

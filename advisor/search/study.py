@@ -1,8 +1,10 @@
 """The warm-started, multi-fidelity search, run as an Optuna study.
 
-* ``advisor``: the ranker's top suggestions are enqueued as the first trials (once per study,
-  however many processes join it), then :class:`AdvisorSampler` refines;
-* ``warm``: the ranker's suggestions in order, nothing else (warm start alone, for comparison);
+* ``advisor``: the ranker's top ``warm_k`` suggestions (exactly what ``suggest`` returns for
+  the same data, space and seed) are enqueued as the first trials, once per study however many
+  processes join it; then :class:`AdvisorSampler` continues the same list and refines it;
+* ``warm``: the ranker's list in order, nothing else (warm start alone, for comparison; the
+  whole list is enqueued, random trials follow if the budget outlasts it);
 * ``tpe`` / ``random``: Optuna's samplers, cold.
 
 Epochs are the budget: every trial reports its validation objective each epoch and a
@@ -13,39 +15,57 @@ recorded with their status and never stop the study. With an RDB ``storage`` sev
 
 from __future__ import annotations
 
-import inspect
 import math
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import optuna
 import pandas as pd
 from optuna.trial import TrialState
 
+from advisor.candidates import MIN_DISTANCE, RankedList
 from advisor.data import SplitCache
-from advisor.search.prior import Prior
+from advisor.search.optuna_io import distributions, suggest_config, trial_value
 from advisor.search.pruning import PatientSuccessiveHalving
-from advisor.search.sampler import DIVERSE_DISTANCE, AdvisorSampler, distributions
-from advisor.suggest import diverse_picks
+from advisor.search.sampler import PROPOSED_BY, AdvisorSampler
+from advisor.search.warm_start import WARM_START, enqueue_warm_start
 from advisor.trials import TrialResult, run_trial
-from advisor_core.errors import SearchError
+from advisor_core.errors import ConfigError, SearchError
 from advisor_core.objectives import DEFAULT_OBJECTIVE
-from advisor_core.spaces import SearchSpace, config_hash
+from advisor_core.spaces import SearchSpace
 
-__all__ = ["STRATEGIES", "SearchResult", "run_search"]
+__all__ = ["SAMPLER_OPTIONS", "STRATEGIES", "SearchResult", "run_search"]
 
 STRATEGIES = ("advisor", "warm", "tpe", "random")
-WARM_START_ATTR = "advisor_warm_start"
 ResultHook = Callable[[TrialResult, int], None]
 ProgressHook = Callable[[int, float | None], None]
 
 
 @dataclass
 class SearchResult:
-    """What a search found: the best configuration and every trial it ran."""
+    """What a search found: the best configuration and every trial it ran.
+
+    Attributes
+    ----------
+    strategy : str
+        The strategy that ran.
+    best_config : dict or None
+        The configuration of the best complete trial (``None``: no trial completed).
+    best_score : float or None
+        Its validation objective.
+    n_trials : int
+        Trials run (surplus trials of a shared study not counted).
+    trials : DataFrame
+        One row per trial: ``number``, ``config``, ``status``, ``score`` (a pruned trial: its
+        last reported value), ``epochs``, ``warm_start``, ``duration_s``.
+    study : optuna.Study
+        The study itself (user attribute ``proposed_by`` on each trial).
+    objective : str
+        The metric maximised.
+    """
 
     strategy: str
     best_config: dict[str, Any] | None
@@ -56,6 +76,7 @@ class SearchResult:
     objective: str
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON answer of ``advisor search --json`` (trials without their durations)."""
         return {
             "strategy": self.strategy,
             "objective": self.objective,
@@ -78,55 +99,9 @@ class SearchResult:
         }
 
 
-class _WarmSampler(optuna.samplers.BaseSampler):
-    """Proposes the ranker's diverse suggestions in order (warm start alone)."""
-
-    def __init__(self, configs: list[dict[str, Any]], space: SearchSpace, seed: int) -> None:
-        self.configs, self.space = configs, space
-        self._dists = distributions(space)
-        self._fallback = optuna.samplers.RandomSampler(seed=seed)
-
-    def infer_relative_search_space(self, study: Any, trial: Any) -> dict[str, Any]:
-        return dict(self._dists)
-
-    def sample_relative(
-        self,
-        study: Any,
-        trial: Any,
-        search_space: dict[str, Any],
-    ) -> dict[str, Any]:
-        if trial.number < len(self.configs):
-            return dict(self.configs[trial.number])
-        return {}
-
-    def sample_independent(self, study: Any, trial: Any, name: str, dist: Any) -> Any:
-        return self._fallback.sample_independent(study, trial, name, dist)
-
-
-def _diverse(
-    prior: Prior, configs: list[dict[str, Any]], k: int, min_distance: float = DIVERSE_DISTANCE
-) -> list[dict[str, Any]]:
-    idx = diverse_picks(prior.space, prior.units(configs), range(len(configs)), k, min_distance)
-    return [configs[i] for i in idx]
-
-
-def warm_start_list(
-    prior: Prior, k: int, seed: int, list_distance: float = DIVERSE_DISTANCE
-) -> list[dict[str, Any]]:
-    """The ranker's first ``k`` configurations at least ``list_distance`` apart: the warm start
-    (strategy ``advisor``) or the whole list (strategy ``warm``)."""
-    ranked, _ = prior.ranked_candidates(600, np.random.default_rng(seed))
-    return _diverse(prior, ranked, k, list_distance)
-
-
-def _storage_lock(storage: str | None) -> Any:
-    from contextlib import nullcontext
-
-    if storage is None:
-        return nullcontext()
-    from knowledge_base.stores import open_store
-
-    return open_store(storage).init_lock("optuna-study")
+#: What ``sampler_options`` may set (see :class:`AdvisorSampler`); ``warm`` takes
+#: ``list_distance`` only.
+SAMPLER_OPTIONS = ("handover", "interleave", "list_distance", "list_until", "policy")
 
 
 def run_search(
@@ -134,7 +109,7 @@ def run_search(
     space: SearchSpace,
     *,
     strategy: str = "advisor",
-    prior: Prior | None = None,
+    ranked: RankedList | None = None,
     n_trials: int | None = None,
     time_budget: float | None = None,
     epochs: int = 20,
@@ -149,10 +124,61 @@ def run_search(
     on_result: ResultHook | None = None,
     on_progress: ProgressHook | None = None,
     sampler_options: Mapping[str, Any] | None = None,
+    lock: AbstractContextManager[Any] | None = None,
 ) -> SearchResult:
-    """Search ``space`` on the split ``cache``; see the module docstring for the strategies.
+    """Search ``space`` on a split with real trials, as an Optuna study.
 
-    ``sampler_options`` are passed to :class:`AdvisorSampler` (strategy ``advisor``)."""
+    Parameters
+    ----------
+    cache : SplitCache
+        The dataset's train/validation split.
+    space : SearchSpace
+        The space (the trial runner trains ``mlp``-like spaces).
+    strategy : {"advisor", "warm", "tpe", "random"}, default="advisor"
+        See the module docstring.
+    ranked : RankedList, optional
+        The dataset's ranked list (:func:`advisor.candidates.rank_candidates`, built with
+        ``seed``); needed by ``advisor`` and ``warm``.
+    n_trials : int, optional
+        The trial budget, over every process that joins the study.
+    time_budget : float, optional
+        Seconds (give this, ``n_trials``, or both).
+    epochs : int, default=20
+        The full budget of one trial; successive halving stops some early.
+    seed : int, default=0
+        Seed of the samplers and of the training.
+    storage, study_name : str, optional
+        An Optuna storage URL and study name, to share the study between processes.
+    device : str, default="auto"
+        Where trials train.
+    objective : str, optional
+        The metric maximised (default: balanced accuracy / R²).
+    trial_time_limit : float, optional
+        Seconds after which one trial stops with status ``timeout``.
+    warm_k : int, default=3
+        How many suggestions the ``advisor`` strategy enqueues first.
+    prune : bool, default=True
+        Successive halving over epochs.
+    on_result : callable, optional
+        ``on_result(trial_result, trial_number)`` after each trial.
+    on_progress : callable, optional
+        ``on_progress(finished_trials, best_score)`` after each trial.
+    sampler_options : mapping, optional
+        Options of :class:`AdvisorSampler` (``SAMPLER_OPTIONS``); ``warm`` takes
+        ``list_distance`` only.
+    lock : context manager, optional
+        Held while the study is created and its warm start enqueued; processes sharing a
+        study in ``storage`` must pass one lock (``Advisor.search`` does).
+
+    Returns
+    -------
+    SearchResult
+
+    Raises
+    ------
+    SearchError
+        Without a budget, with an unknown strategy or option, or a study that cannot open.
+    """
     if strategy not in STRATEGIES:
         raise SearchError(f"strategy is {strategy!r}, but must be one of {', '.join(STRATEGIES)}")
     if n_trials is None and time_budget is None:
@@ -161,47 +187,31 @@ def run_search(
         raise SearchError(f"n_trials is {n_trials!r}, but must be an integer >= 1")
     if time_budget is not None and not time_budget > 0:
         raise SearchError(f"time_budget is {time_budget!r}, but must be > 0 seconds")
-    if strategy in ("advisor", "warm") and prior is None:
-        raise SearchError(f"strategy {strategy!r} needs the ranker's prior")
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
     options = dict(sampler_options or {})
-    if strategy == "warm" and set(options) - {"list_distance"}:
-        raise SearchError(
-            f"strategy 'warm' takes only the sampler option list_distance, not "
-            f"{', '.join(sorted(set(options) - {'list_distance'}))}"
-        )
-    if strategy not in ("advisor", "warm") and options:
-        raise SearchError(f"strategy {strategy!r} takes no sampler options")
-    warm: list[dict[str, Any]] = []
-    if prior is not None and strategy in ("advisor", "warm"):
-        k = warm_k if strategy == "advisor" else max(warm_k, n_trials or 50)
-        distance = float(options.get("list_distance", DIVERSE_DISTANCE))
-        warm = warm_start_list(prior, min(k, n_trials or k), seed, distance)
+    _check_options(strategy, options)
     sampler: optuna.samplers.BaseSampler
+    warm: list[dict[str, Any]] = []
+    if strategy in ("advisor", "warm"):
+        if ranked is None:
+            raise SearchError(f"strategy {strategy!r} needs the ranker's list (ranked)")
+        k = warm_k if strategy == "advisor" else max(warm_k, n_trials or 50)
+        distance = float(options.get("list_distance", MIN_DISTANCE))
+        warm = ranked.diverse_configs(min(k, n_trials or k), distance)
     if strategy == "advisor":
-        assert prior is not None
-        allowed = set(inspect.signature(AdvisorSampler).parameters) - {"prior", "seed"}
-        unknown = sorted(set(options) - allowed)
-        if unknown:
-            raise SearchError(
-                f"unknown sampler option {', '.join(unknown)}; "
-                f"allowed: {', '.join(sorted(allowed))}"
-            )
-        sampler = AdvisorSampler(prior, seed=seed, **options)
-    elif strategy == "warm":
-        assert prior is not None
-        sampler = _WarmSampler(warm, space, seed)
+        assert ranked is not None
+        sampler = AdvisorSampler(ranked, seed=seed, **options)
     elif strategy == "tpe":
         sampler = optuna.samplers.TPESampler(seed=seed)
-    else:
+    else:  # random, and warm after its list
         sampler = optuna.samplers.RandomSampler(seed=seed)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     pruner: optuna.pruners.BasePruner = (
         PatientSuccessiveHalving(min_resource=max(1, epochs // 4), reduction_factor=3)
         if prune
         else optuna.pruners.NopPruner()
     )
     dists = distributions(space)
-    with _storage_lock(storage):
+    with lock if lock is not None else nullcontext():
         try:
             study = optuna.create_study(
                 storage=storage,
@@ -215,18 +225,17 @@ def run_search(
             raise SearchError(
                 f"cannot open the study in {storage!r}: {str(exc).splitlines()[0][:200]}"
             ) from None
-        if strategy == "advisor" and WARM_START_ATTR not in study.user_attrs:
-            for cfg in warm:
-                study.enqueue_trial(dict(cfg), user_attrs={"warm_start": True}, skip_if_exists=True)
-            study.set_user_attr(WARM_START_ATTR, [config_hash(c) for c in warm])
-    floor = {"value": None}
+        enqueue_warm_start(study, warm)
 
     def objective_fn(trial: optuna.Trial) -> float:
         if n_trials is not None and trial.number >= n_trials:
             trial.set_user_attr("surplus", True)
             trial.study.stop()
             raise optuna.TrialPruned()
-        config = space.validate({n: trial._suggest(n, d) for n, d in dists.items()})
+        config = space.validate(suggest_config(trial, dists))
+        who = _proposer(sampler, trial)
+        if who is not None:
+            trial.set_user_attr(PROPOSED_BY, who)
 
         def on_epoch(epoch: int, value: float) -> bool:
             trial.report(value, epoch)
@@ -257,7 +266,7 @@ def run_search(
                 for t in trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
                 if t.value is not None
             ]
-            return float(min([*seen, floor["value"] if floor["value"] is not None else 0.0]))
+            return float(min([*seen, 0.0]))
         return float(result.score)
 
     callbacks: list[Any] = []
@@ -296,6 +305,32 @@ def run_search(
     return _result(study, strategy, space, objective or DEFAULT_OBJECTIVE[cache.dataset.task])
 
 
+def _check_options(strategy: str, options: Mapping[str, Any]) -> None:
+    """Reject, before any trial, sampler options the strategy cannot use."""
+    if strategy == "warm" and set(options) - {"list_distance"}:
+        raise SearchError(
+            f"strategy 'warm' takes only the sampler option list_distance, not "
+            f"{', '.join(sorted(set(options) - {'list_distance'}))}"
+        )
+    if strategy not in ("advisor", "warm") and options:
+        raise SearchError(f"strategy {strategy!r} takes no sampler options")
+    unknown = sorted(set(options) - set(SAMPLER_OPTIONS))
+    if unknown:
+        raise SearchError(
+            f"unknown sampler option {', '.join(unknown)}; allowed: {', '.join(SAMPLER_OPTIONS)}"
+        )
+
+
+def _proposer(sampler: optuna.samplers.BaseSampler, trial: optuna.Trial) -> str | None:
+    """Who proposed the trial: the advisor's sampler says; otherwise the warm start or the
+    cold sampler."""
+    if isinstance(sampler, AdvisorSampler):
+        return sampler.proposer(trial.study, trial.number)
+    if trial.user_attrs.get(WARM_START):
+        return "warm start"
+    return "tpe" if isinstance(sampler, optuna.samplers.TPESampler) else "random"
+
+
 def _real_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
     return [
         t
@@ -316,14 +351,14 @@ def _result(
     for t in _real_trials(study):
         try:
             cfg = space.validate(t.params, complete=True)
-        except Exception:
+        except ConfigError:
             cfg = dict(t.params)
         status = t.user_attrs.get("status") or {TrialState.FAIL: "failed"}.get(t.state, "failed")
         score = None
         if status in ("complete", "timeout") and t.value is not None:
             score = float(t.value)
-        elif status == "pruned" and t.intermediate_values:
-            score = float(t.intermediate_values[max(t.intermediate_values)])
+        elif status == "pruned":
+            score = trial_value(t)
         rows.append(
             {
                 "number": t.number,
@@ -355,7 +390,3 @@ def _result(
         study=study,
         objective=objective,
     )
-
-
-def prior_for(art: Any, meta_features: Mapping[str, float | None]) -> Prior:
-    return Prior(art, meta_features)

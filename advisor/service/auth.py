@@ -1,6 +1,6 @@
 """API keys: ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``; scopes read < write < admin.
 
-Keys live in the knowledge base, hashed (``KnowledgeBase.create_api_key``); a verified key is
+Keys live in the knowledge base, hashed (:mod:`advisor.service.keys`); a verified key is
 trusted for ``Settings.key_cache_s`` seconds without another database look-up.
 """
 
@@ -18,10 +18,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from advisor.service.errors import ApiError
+from advisor.service.keys import API_SCOPES
 
 __all__ = ["SCOPES", "SCOPE_ATTR", "KeyCache", "Principal", "require_scope", "scope_extra"]
 
-SCOPES = ("read", "write", "admin")
+SCOPES = API_SCOPES
 #: OpenAPI extension naming the scope an operation needs.
 SCOPE_ATTR = "x-required-scope"
 _MAX_KEY_CHARS = 200

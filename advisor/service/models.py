@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from advisor.facade import Advisor
+from advisor_core.metafeature_schema import feature_names
 
 __all__ = [
     "MAX_BATCH_RECORDS",
@@ -54,7 +54,7 @@ MetaFeatureVector: type[BaseModel] = create_model(  # type: ignore[call-overload
     __config__=_STRICT,
     __doc__="The dataset's meta-features (`advisor meta-features --json`): exactly these names, "
     "each a finite number or null (not applicable).",
-    **dict.fromkeys(Advisor.meta_feature_names(), (MetaValue, ...)),
+    **dict.fromkeys(feature_names(), (MetaValue, ...)),
 )
 
 

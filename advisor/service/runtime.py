@@ -19,12 +19,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from advisor.facade import Advisor
 from advisor.service.auth import KeyCache
+from advisor.service.keys import verify_api_key
 from advisor.service.settings import Settings
 from advisor_core.errors import AdvisorError, ConfigError
 
@@ -171,13 +173,12 @@ class _ServiceAdvisor(Advisor):
     """The facade with the service's ranker cache in front of :meth:`Advisor.ranker`.
 
     The cache decides when to look at the knowledge base again (``Settings.ranker_check_s``),
-    so the facade's own throttle is off: when the cache asks, the facade checks.
+    so the facade's own throttle is off: when the cache asks (:meth:`load_ranker`), the
+    facade checks.
     """
 
-    ranker_check_s = 0.0
-
     def __init__(self, kb: KnowledgeBase, rankers: Callable[[str], RankerArtifact]) -> None:
-        super().__init__(kb)
+        super().__init__(kb, ranker_check_s=0.0)
         self._cached_ranker = rankers
 
     def ranker(
@@ -190,6 +191,10 @@ class _ServiceAdvisor(Advisor):
         if refit:
             return super().ranker(space, refit=True, progress=progress)
         return self._cached_ranker(space)
+
+    def load_ranker(self, space: str) -> RankerArtifact:
+        """The facade's own :meth:`Advisor.ranker`: reloaded or retrained if stale."""
+        return super().ranker(space)
 
 
 class Runtime:
@@ -205,7 +210,7 @@ class Runtime:
             self._load_ranker, settings.ranker_check_s, self.advice.drop_space
         )
         self.advisor = _ServiceAdvisor(self.kb, self.rankers.get)
-        self.keys = KeyCache(self.kb.verify_api_key, settings.key_cache_s)
+        self.keys = KeyCache(partial(verify_api_key, self.kb), settings.key_cache_s)
         self._compute = threading.Lock()
         self._spaces: tuple[float, frozenset[str]] | None = None
         self._studies: StudyService | None = None
@@ -220,7 +225,7 @@ class Runtime:
     def _load_ranker(self, space: str) -> RankerArtifact:
         """Reload or retrain (one process at a time: the others then load its artifact)."""
         with self.kb.store.init_lock(f"ranker-{space}"):
-            return Advisor.ranker(self.advisor, space)
+            return self.advisor.load_ranker(space)
 
     def space_names(self) -> frozenset[str]:
         now = time.monotonic()

@@ -4,9 +4,10 @@ A study is an Optuna study in RDB storage next to the knowledge base (see
 :func:`advisor.service.settings.studies_url`). Its user attributes hold what the service needs
 to rebuild it in any process, after any restart: space, task, direction, objective, budget and
 the dataset's meta-features. Creating a study enqueues the ranker's top suggestions (the warm
-start); later trials come from :class:`advisor.search.AdvisorSampler` on the ranker's prior
-for those meta-features. Every told trial is also written to the knowledge base (the dataset is
-identified by a hash of its meta-feature vector, since clients send no data).
+start); later trials come from :class:`advisor.search.AdvisorSampler`, which continues the
+same list for those meta-features (user attribute ``proposed_by``). Every told trial is also
+written to the knowledge base (the dataset is identified by a hash of its meta-feature vector,
+since clients send no data).
 
 Ask and tell hold the knowledge base's ``studies`` lock (a file lock next to a SQLite file, a
 PostgreSQL advisory lock), so concurrent clients and worker processes never hand out more than
@@ -30,13 +31,16 @@ from optuna.storages import RDBStorage
 from optuna.trial import FrozenTrial, TrialState
 
 from advisor._version import __version__
-from advisor.facade import META_VERSION, Advisor
+from advisor.facade import distributions, enqueue_warm_start, make_trial_id
 from advisor.service.errors import ApiError
 from advisor.service.models import CreateStudyRequest, TellRequest
 from advisor.service.settings import pg_schema, studies_url
 from advisor_core.errors import ConfigError
+from advisor_core.metafeature_schema import VERSION as META_VERSION
+from advisor_core.metafeature_schema import check_vector, feature_names
 from advisor_core.objectives import DEFAULT_OBJECTIVE
-from advisor_core.spaces import SearchSpace, config_hash
+from advisor_core.spaces import SearchSpace
+from knowledge_base import TrialRecord
 
 if TYPE_CHECKING:
     from advisor.service.runtime import Runtime
@@ -46,14 +50,13 @@ __all__ = ["StudyService", "meta_features_fingerprint"]
 log = logging.getLogger("advisor.service")
 
 READY = "advisor_service_ready"
-_WARM_ATTR = "advisor_warm_start"
 _SCHEMA_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _MAX_SAMPLERS = 64
 
 
 def meta_features_fingerprint(task: str, meta_features: dict[str, float | None]) -> str:
     """A dataset fingerprint from its meta-feature vector (clients send no data)."""
-    vector = [meta_features.get(n) for n in Advisor.meta_feature_names()]
+    vector = [meta_features.get(n) for n in feature_names()]
     text = orjson.dumps(["advisor-service", META_VERSION, task, vector])
     return hashlib.sha256(text).hexdigest()[:32]
 
@@ -86,23 +89,23 @@ class StudyService:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.url = runtime.settings.studies_url or studies_url(runtime.kb.url)
-        self._storage: RDBStorage | None = None
+        self._rdb: RDBStorage | None = None
         self._init = threading.Lock()
         self._samplers: OrderedDict[str, Any] = OrderedDict()
         optuna.logging.set_verbosity(optuna.logging.WARNING)
 
     def close(self) -> None:
-        if self._storage is not None:
-            self._storage.engine.dispose()
+        if self._rdb is not None:
+            self._rdb.engine.dispose()
 
     # -- storage --------------------------------------------------------------------------------
     def storage(self) -> RDBStorage:
-        if self._storage is not None:
-            return self._storage
+        if self._rdb is not None:
+            return self._rdb
         with self._init, self.runtime.kb.store.init_lock("studies"):
-            if self._storage is None:
-                self._storage = self._open()
-        return self._storage
+            if self._rdb is None:
+                self._rdb = self._open()
+        return self._rdb
 
     def _open(self) -> RDBStorage:
         from sqlalchemy import text
@@ -148,10 +151,9 @@ class StudyService:
     def _sampler(self, sid: str, attrs: dict[str, Any]) -> Any:
         sampler = self._samplers.get(sid)
         if sampler is None:
+            # seed 0, as the suggestions of the warm start: the sampler continues their list
             sampler = self.runtime.advisor.sampler(
-                attrs["meta_features"],
-                space=str(attrs["space"]),
-                seed=int(str(attrs["uid"])[:8], 16),
+                attrs["meta_features"], task=str(attrs["task"]), space=str(attrs["space"])
             )
             self._samplers[sid] = sampler
             while len(self._samplers) > _MAX_SAMPLERS:
@@ -166,7 +168,7 @@ class StudyService:
         self.runtime.check_space(req.space)
         space = self.runtime.advisor.space(req.space)
         raw_mf = req.meta_features.model_dump()  # type: ignore[attr-defined]
-        mf = Advisor.check_meta_features(raw_mf)
+        mf = check_vector(META_VERSION, raw_mf)
         self.runtime.rankers.get(req.space)  # a space whose ranker cannot train: 409 now
         warm: list[dict[str, Any]] = []
         k = min(req.warm_start, req.n_trials)
@@ -188,9 +190,7 @@ class StudyService:
             "created_at": dt.datetime.now(dt.UTC).isoformat(),
         }
         storage = self.storage()
-        direction = optuna.study.StudyDirection.MAXIMIZE
-        if not maximize:
-            direction = optuna.study.StudyDirection.MINIMIZE
+        direction = optuna.study.StudyDirection["MAXIMIZE" if maximize else "MINIMIZE"]
         with self._lock():
             try:
                 number = storage.create_new_study([direction], sid)
@@ -198,10 +198,7 @@ class StudyService:
                 raise ApiError(409, "study_exists", f"a study named {sid!r} exists") from None
             for key, value in attrs.items():
                 storage.set_study_user_attr(number, key, value)
-            study = optuna.load_study(study_name=sid, storage=storage)
-            for cfg in warm:
-                study.enqueue_trial(cfg, user_attrs={"warm_start": True}, skip_if_exists=True)
-            storage.set_study_user_attr(number, _WARM_ATTR, [config_hash(c) for c in warm])
+            enqueue_warm_start(optuna.load_study(study_name=sid, storage=storage), warm)
             storage.set_study_user_attr(number, READY, True)
         return self.info(sid)
 
@@ -218,10 +215,12 @@ class StudyService:
                     f"study {sid!r} has used its budget of {attrs['n_trials']} trials",
                 )
             space = self._space(attrs)
-            study = optuna.load_study(
-                study_name=sid, storage=storage, sampler=self._sampler(sid, attrs)
-            )
-            trial = study.ask(self.runtime.advisor.distributions(space.name))
+            sampler = self._sampler(sid, attrs)
+            study = optuna.load_study(study_name=sid, storage=storage, sampler=sampler)
+            trial = study.ask(distributions(space))
+            who = sampler.proposer(study, trial.number)
+            if who is not None:
+                trial.set_user_attr("proposed_by", who)
             config = space.validate(
                 {p.name: trial.params[p.name] for p in space.params}, complete=True
             )
@@ -256,11 +255,11 @@ class StudyService:
             curve = req.learning_curve or []
             steps = {p.epoch: p.objective for p in curve if p.objective is not None}
             if req.status == "pruned" and req.value is not None:
-                steps[max(steps, default=record["epochs"])] = req.value
+                steps[max(steps, default=record.epochs)] = req.value
             for step, value in sorted(steps.items()):
                 storage.set_trial_intermediate_value(trial_id, step, float(value))
             storage.set_trial_user_attr(trial_id, "status", req.status)
-            storage.set_trial_user_attr(trial_id, "epochs", record["epochs"])
+            storage.set_trial_user_attr(trial_id, "epochs", record.epochs)
             study = optuna.load_study(
                 study_name=sid, storage=storage, sampler=optuna.samplers.RandomSampler()
             )
@@ -271,7 +270,7 @@ class StudyService:
             "status": req.status,
             "state": told.state.name.lower(),
             "value": told.value if told.values else None,
-            "trial_id": record["trial_id"],
+            "trial_id": record.trial_id,
         }
 
     def _record(
@@ -281,7 +280,7 @@ class StudyService:
         frozen: FrozenTrial,
         req: TellRequest,
         maximize: bool,
-    ) -> dict[str, Any]:
+    ) -> TrialRecord:
         sign = 1.0 if maximize else -1.0
         space = self._space(attrs)
         config = space.validate(dict(frozen.params), complete=True)
@@ -300,15 +299,9 @@ class StudyService:
         score: float | None = None
         if req.status in ("complete", "timeout", "pruned"):
             raw = req.value
-            if raw is None and req.status == "pruned" and curve:
-                raw = next(
-                    (
-                        p.objective
-                        for p in reversed(req.learning_curve or [])
-                        if p.objective is not None
-                    ),
-                    None,
-                )
+            if raw is None and req.status == "pruned":  # its last reported value
+                told = [p.objective for p in req.learning_curve or [] if p.objective is not None]
+                raw = told[-1] if told else None
             score = None if raw is None else sign * raw
         objective = str(attrs["objective"])
         if not maximize:
@@ -319,25 +312,25 @@ class StudyService:
             runtime = (
                 max(0.0, (dt.datetime.now() - start).total_seconds()) if start is not None else 0.0
             )
-        return {
-            "trial_id": Advisor.trial_id("advisor-service", attrs["uid"], frozen.number),
-            "dataset": attrs["dataset"],
-            "space": space.name,
-            "space_version": space.version,
-            "config": config,
-            "seed": 0,
-            "epochs": epochs,
-            "max_epochs": max_epochs,
-            "learning_curve": curve,
-            "metrics": dict(req.metrics or {}),
-            "objective": objective,
-            "score": score,
-            "status": req.status,
-            "runtime_s": round(float(runtime), 4),
-            "advisor_version": __version__,
-            "contributor": "advisor-service",
-            "created_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        }
+        return TrialRecord(
+            trial_id=make_trial_id("advisor-service", attrs["uid"], frozen.number),
+            dataset=attrs["dataset"],
+            space=space.name,
+            space_version=space.version,
+            config=config,
+            seed=0,
+            epochs=epochs,
+            max_epochs=max_epochs,
+            learning_curve=curve,
+            metrics=dict(req.metrics or {}),
+            objective=objective,
+            score=score,
+            status=req.status,
+            runtime_s=round(float(runtime), 4),
+            advisor_version=__version__,
+            contributor="advisor-service",
+            created_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        )
 
     def info(self, sid: str) -> dict[str, Any]:
         storage = self.storage()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from knowledge_base.store import _alembic_config
 from knowledge_base.stores import open_store
+from knowledge_base.upgrade import alembic_config
 
 HERE = Path(__file__).parent
 MF = {"n_rows": 120.0, "lm_linear": 0.5}
@@ -29,7 +29,7 @@ def main() -> None:
     now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     with store.engine.connect() as conn:
         conn = conn.execution_options(advisor_write=True)
-        command.upgrade(_alembic_config(conn), "0001")
+        command.upgrade(alembic_config(conn), "0001")
         conn.execute(
             text(
                 "INSERT INTO datasets (fingerprint, name, source, dataset_group, task, n_rows, "

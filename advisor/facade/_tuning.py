@@ -1,0 +1,227 @@
+"""Suggestions, the warm-started search, and an Optuna sampler."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from advisor.data import Dataset, SplitCache
+from advisor.facade._helpers import DataArg, _dataset, _study_lock
+from advisor.metafeatures import extract
+from advisor_core.errors import ConfigError
+from advisor_core.metafeature_schema import VERSION as META_VERSION
+from advisor_core.metafeature_schema import check_vector
+
+if TYPE_CHECKING:
+    from advisor.search import SearchResult
+    from advisor.suggest import Advice
+    from advisor.trials import TrialResult
+
+from advisor.facade._base import AdvisorBase
+
+__all__ = ["TuningMixin"]
+
+
+class TuningMixin(AdvisorBase):
+    """Advice from the ranker and the search that starts from it."""
+
+    def suggest(
+        self,
+        data: DataArg | Dataset | None = None,
+        y: Any = None,
+        *,
+        target: str | None = None,
+        meta_features: Mapping[str, Any] | None = None,
+        task: str = "auto",
+        k: int = 5,
+        space: str = "mlp",
+        n_candidates: int = 2000,
+        seed: int = 0,
+    ) -> Advice:
+        """Ranked, diverse starting configurations for a dataset.
+
+        Parameters
+        ----------
+        data, y, target
+            The data, as for :meth:`meta_features`; or none, with ``meta_features``.
+        meta_features : mapping, optional
+            The dataset's meta-features instead of its data (``MetaFeatures.values``).
+        task : {"auto", "classification", "regression"}, default="auto"
+            The task (with ``meta_features``: classification or regression).
+        k : int, default=5
+            How many suggestions (1 to 50).
+        space : str, default="mlp"
+            The search space.
+        n_candidates : int, default=2000
+            Perturbed configurations scored besides the knowledge base's.
+        seed : int, default=0
+            Seed of the perturbations.
+
+        Returns
+        -------
+        Advice
+            ``suggestions`` (configuration, score, predicted objective with an 80% interval,
+            nearest datasets) and ``out_of_distribution``; ``to_dict()`` is the JSON answer.
+            Neither data nor meta-features, a bad vector or task raise :class:`ConfigError`.
+
+        Examples
+        --------
+        >>> Advisor().suggest("examples/credit_card.csv", target="card", k=3)
+        >>> Advisor().suggest(meta_features=mf.values, task="classification")
+        """
+        from advisor.suggest import suggest as _suggest
+
+        if meta_features is None:
+            if data is None:
+                raise ConfigError("give the data (X, y or a file with target) or meta_features")
+            mf = extract(_dataset(data, target, y, task))
+            values, resolved = dict(mf.values), mf.task
+        else:
+            if task not in ("classification", "regression"):
+                raise ConfigError(
+                    f"with meta_features, task must be classification or regression, got {task!r}"
+                )
+            values, resolved = check_vector(META_VERSION, dict(meta_features)), task
+        art = self.ranker(space)
+        return _suggest(art, values, resolved, k=k, n_candidates=n_candidates, seed=seed)
+
+    def search(
+        self,
+        data: DataArg | Dataset,
+        y: Any = None,
+        *,
+        target: str | None = None,
+        task: str = "auto",
+        n_trials: int | None = None,
+        time_budget: float | None = None,
+        strategy: str = "advisor",
+        epochs: int = 20,
+        seed: int = 0,
+        storage: str | None = None,
+        study_name: str | None = None,
+        contribute: bool = True,
+        space: str = "mlp",
+        objective: str | None = None,
+        trial_time_limit: float | None = None,
+        dataset_name: str | None = None,
+        on_progress: Callable[[int, float | None], None] | None = None,
+        sampler_options: dict[str, Any] | None = None,
+    ) -> SearchResult:
+        """Tune the ``mlp`` space on ``data`` with short PyTorch trials (an Optuna study).
+
+        Parameters
+        ----------
+        data, y, target, task
+            The data, as for :meth:`meta_features`.
+        n_trials, time_budget : int, float, optional
+            The budget in trials and/or in wall-clock seconds (at least one).
+        strategy : {"advisor", "warm", "tpe", "random"}, default="advisor"
+            ``advisor``: warm start and ranker-guided refinement; ``warm``: the ranker's
+            suggestions alone; ``tpe``, ``random``: cold.
+        epochs : int, default=20
+            The full budget of a trial (successive halving stops some early).
+        seed : int, default=0
+            Seed of the split, the samplers and the training.
+        storage, study_name : str, optional
+            An Optuna storage URL and study name, to share the study between processes.
+        contribute : bool, default=True
+            Write every finished trial to the knowledge base.
+        space : str, default="mlp"
+            The search space (the built-in trial runner trains ``mlp`` only).
+        objective : str, optional
+            The metric maximized (default: balanced accuracy / R²).
+        trial_time_limit : float, optional
+            Seconds after which a trial stops with status ``timeout``.
+        dataset_name : str, optional
+            The dataset's name in contributed trials.
+        on_progress : callable, optional
+            ``on_progress(finished_trials, best_score)`` after each trial.
+        sampler_options : dict, optional
+            Options of the ``advisor`` strategy's ``AdvisorSampler`` (``handover``,
+            ``list_until``, ``interleave``, ``list_distance``, ``policy``).
+
+        Returns
+        -------
+        SearchResult
+            ``best_config``, ``best_score``, ``trials`` (a DataFrame) and the Optuna ``study``.
+            No budget or an unknown strategy raise :class:`SearchError`.
+
+        Examples
+        --------
+        >>> result = Advisor().search(X, y, n_trials=20)
+        >>> result.best_config, result.trials.head()
+        """
+        from advisor.candidates import Prior, rank_candidates
+        from advisor.records import dataset_info, trial_record
+        from advisor.search import run_search
+
+        ds = _dataset(data, target, y, task)
+        sp = self.space(space)
+        if sp.name != "mlp":
+            raise ConfigError("the built-in trial runner trains the mlp space only")
+        mf = extract(ds)
+        ranked = None
+        if strategy in ("advisor", "warm"):  # the list suggest() shows for this data and seed
+            ranked = rank_candidates(Prior(self.ranker(space), mf.values, ds.task), seed=seed)
+        info = dataset_info(ds, mf, name=dataset_name or ds.name)
+
+        def write(result: TrialResult, number: int) -> None:
+            if contribute:
+                self.kb.contribute([trial_record(result, info, contributor="advisor-search")])
+
+        return run_search(
+            SplitCache(ds, seed=seed),
+            sp,
+            strategy=strategy,
+            ranked=ranked,
+            n_trials=n_trials,
+            time_budget=time_budget,
+            epochs=epochs,
+            seed=seed,
+            storage=storage,
+            study_name=study_name,
+            device=self.device,
+            objective=objective,
+            trial_time_limit=trial_time_limit,
+            on_result=write,
+            on_progress=on_progress,
+            sampler_options=sampler_options,
+            lock=_study_lock(storage),
+        )
+
+    def sampler(
+        self,
+        meta_features: Mapping[str, Any],
+        *,
+        task: str,
+        space: str = "mlp",
+        seed: int = 0,
+        param_map: dict[str, str] | None = None,
+    ) -> Any:
+        """An Optuna sampler (``AdvisorSampler``) that continues the list :meth:`suggest`
+        shows for a dataset with these meta-features and refines it with the study's trials.
+
+        Parameters
+        ----------
+        meta_features : mapping
+            The dataset's meta-features (``MetaFeatures.values``).
+        task : {"classification", "regression"}
+            The dataset's task.
+        space : str, default="mlp"
+            The search space.
+        seed : int, default=0
+            The sampler's seed; the list is :meth:`suggest`'s with the same seed.
+        param_map : dict, optional
+            Space name to study name; with a map only the mapped parameters are guided.
+
+        Returns
+        -------
+        optuna.samplers.BaseSampler
+            Its ``proposer(study, trial_number)`` names who proposed a trial.
+        """
+        from advisor.candidates import Prior, rank_candidates
+        from advisor.search import AdvisorSampler
+
+        values = check_vector(META_VERSION, dict(meta_features))
+        ranked = rank_candidates(Prior(self.ranker(space), values, task), seed=seed)
+        return AdvisorSampler(ranked, seed=seed, param_map=param_map)
