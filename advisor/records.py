@@ -2,7 +2,7 @@
 
 The glue between the trial runner and the knowledge base: a :class:`TrialResult` plus the
 dataset's description become one :class:`~knowledge_base.TrialRecord` (meta-features, never
-data); :func:`trial_record` gives its JSON-ready form.
+data); ``TrialRecord.to_dict()`` gives its JSON-ready form.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from advisor.metafeatures import MetaFeatures
 from advisor.trials import TrialResult
 from knowledge_base import TrialRecord
 
-__all__ = ["dataset_info", "deterministic_trial_id", "trial_from_result", "trial_record"]
+__all__ = ["dataset_info", "deterministic_trial_id", "trial_from_result"]
 
 
 def dataset_info(
@@ -83,28 +83,3 @@ def trial_from_result(
         created_at=(created_at or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         message=result.message,
     )
-
-
-def trial_record(
-    result: TrialResult,
-    dataset: dict[str, Any],
-    *,
-    space: str = "mlp",
-    space_version: int = 1,
-    trial_id: str | None = None,
-    contributor: str | None = None,
-    hardware: str | None = None,
-    created_at: dt.datetime | None = None,
-) -> dict[str, Any]:
-    """One record of the trial-log format for ``result`` on ``dataset``: the JSON form of
-    :func:`trial_from_result`."""
-    return trial_from_result(
-        result,
-        dataset,
-        space=space,
-        space_version=space_version,
-        trial_id=trial_id,
-        contributor=contributor,
-        hardware=hardware,
-        created_at=created_at,
-    ).to_dict()

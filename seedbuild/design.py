@@ -13,7 +13,7 @@ import zlib
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from advisor.records import dataset_info, deterministic_trial_id, trial_record
+from advisor.records import dataset_info, deterministic_trial_id, trial_from_result
 from advisor_core.spaces import MLP_SPACE, NAMED_CONFIGS, config_hash
 
 __all__ = ["Design", "Job", "design_configs", "run_jobs", "trial_id"]
@@ -108,12 +108,12 @@ def run_jobs(
             time_limit=design.time_limit_s,
         )
         out.append(
-            trial_record(
+            trial_from_result(
                 result,
                 info,
                 trial_id=trial_id(info["fingerprint"], cfg, seed, design.epochs),
                 contributor="seed-build",
                 hardware=hardware_description(),
-            )
+            ).to_dict()
         )
     return out

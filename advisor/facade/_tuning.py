@@ -152,7 +152,7 @@ class TuningMixin(AdvisorBase):
         >>> result.best_config, result.trials.head()
         """
         from advisor.candidates import Prior, rank_candidates
-        from advisor.records import dataset_info, trial_record
+        from advisor.records import dataset_info, trial_from_result
         from advisor.search import run_search
 
         ds = _dataset(data, target, y, task)
@@ -167,7 +167,7 @@ class TuningMixin(AdvisorBase):
 
         def write(result: TrialResult, number: int) -> None:
             if contribute:
-                self.kb.contribute([trial_record(result, info, contributor="advisor-search")])
+                self.kb.contribute([trial_from_result(result, info, contributor="advisor-search")])
 
         return run_search(
             SplitCache(ds, seed=seed),

@@ -146,6 +146,8 @@ def study_to_records(
             f"metric with --objective neg_<metric> (got {objective!r})"
         )
     sign = -1.0 if minimize else 1.0
+    from knowledge_base import TrialRecord
+
     mapping = param_map or {}
     records: list[dict[str, Any]] = []
     finished = [t for t in study.get_trials(deepcopy=False) if t.state.name in _STATUS]
@@ -180,29 +182,25 @@ def study_to_records(
             else 0.0
         )
         ident = hashlib.sha256(f"{storage_id}\x1f{study.study_name}\x1f{t.number}".encode())
-        rec: dict[str, Any] = {
-            "trial_id": f"optuna-{ident.hexdigest()[:24]}-{t.number}",
-            "dataset": dataset,
-            "space": space.name,
-            "space_version": space.version,
-            "config": config,
-            "seed": 0,
-            "epochs": epochs,
-            "max_epochs": max(max_step, epochs, 1),
-            "learning_curve": curve,
-            "metrics": {},
-            "objective": objective,
-            "score": score,
-            "status": status,
-            "runtime_s": max(0.0, runtime),
-            "hardware": "optuna-import",
-            "contributor": contributor,
-        }
-        if t.datetime_start:
-            rec["created_at"] = t.datetime_start.isoformat()
-        if space.name != "mlp":
-            rec["space_definition"] = space.to_dict()
-        records.append({k: v for k, v in rec.items() if v is not None or k == "score"})
+        record = TrialRecord(
+            trial_id=f"optuna-{ident.hexdigest()[:24]}-{t.number}",
+            dataset=dataset,
+            space=space.name,
+            space_version=space.version,
+            config=config,
+            epochs=int(epochs),
+            max_epochs=int(max(max_step, epochs, 1)),
+            learning_curve=curve,
+            objective=objective,
+            score=score,
+            status=status,
+            runtime_s=max(0.0, runtime),
+            hardware="optuna-import",
+            contributor=contributor,
+            created_at=t.datetime_start.isoformat() if t.datetime_start else None,
+            space_definition=space.to_dict() if space.name != "mlp" else None,
+        )
+        records.append(record.to_dict())
     return records
 
 

@@ -26,7 +26,7 @@ def real_records() -> list[dict]:
 
     from advisor.data import SplitCache, load_dataset
     from advisor.metafeatures import extract
-    from advisor.records import dataset_info, trial_record
+    from advisor.records import dataset_info, trial_from_result
     from advisor.trials import run_trial
     from advisor_core.spaces import named_config
 
@@ -37,11 +37,13 @@ def real_records() -> list[dict]:
     out = []
     for i, cfg in enumerate(["default", "small_fast", "rtdl"]):
         r = run_trial(cache, named_config(cfg), epochs=3, seed=i, device="cpu")
-        out.append(trial_record(r, info, trial_id=f"wine-{cfg}", contributor="tests"))
+        out.append(
+            trial_from_result(r, info, trial_id=f"wine-{cfg}", contributor="tests").to_dict()
+        )
     pruned = run_trial(
         cache, named_config("sklearn"), epochs=5, on_epoch=lambda e, v: e >= 2, device="cpu"
     )
-    out.append(trial_record(pruned, info, trial_id="wine-pruned"))
+    out.append(trial_from_result(pruned, info, trial_id="wine-pruned").to_dict())
     return out
 
 
