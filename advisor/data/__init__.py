@@ -8,16 +8,9 @@ from advisor.data.dataset import (
     infer_task,
     load_dataset,
 )
+from advisor.data.encoding import SCALINGS, TabularPreprocessor, TargetEncoder
 from advisor.data.loading import read_table
-from advisor.data.preprocessing import (
-    SCALINGS,
-    PreparedSplit,
-    SplitCache,
-    TabularPreprocessor,
-    TargetEncoder,
-    prepare_split,
-    split_indices,
-)
+from advisor.data.split import PreparedSplit, SplitCache, prepare_split, split_indices
 
 __all__ = [
     "MIN_ROWS",

@@ -1,10 +1,13 @@
-"""Preprocessing a user would otherwise write by hand, built from scikit-learn transformers.
+"""Encoding a user would otherwise write by hand, built from scikit-learn transformers.
 
 * numeric columns: median imputation with missing-value indicators, then scaling
-  (``standard``, ``robust`` or ``quantile``, the ``feature_scaling`` hyperparameter);
+  (``standard``, ``robust``, ``quantile`` or ``smooth_clip``, the ``feature_scaling``
+  hyperparameter; ``smooth_clip`` is RealMLP's robust scaling with smooth clipping);
 * boolean columns: 0/1;
-* categorical columns with at most ``MAX_ONEHOT`` levels: one-hot (rare levels grouped);
-  with more levels: ordinal codes (bounded width), then scaled;
+* categorical columns (``categorical_encoding``): ``onehot``: one-hot up to ``MAX_ONEHOT``
+  levels (rare levels grouped), ordinal codes (bounded width, then scaled) beyond;
+  ``embedding`` (RealMLP's): one-hot up to ``MAX_ONEHOT_EMBEDDING`` levels, integer codes
+  beyond, which the network embeds (``categorical_columns_``, ``cardinalities_``);
 * datetime columns (dtype datetime, or text that looks like ISO dates): expanded into year,
   month, day, weekday and time of day, then treated as numeric;
 * text columns whose values are nearly all distinct (identifiers): dropped with a warning.
@@ -17,14 +20,13 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import (
     OneHotEncoder,
@@ -34,30 +36,56 @@ from sklearn.preprocessing import (
     StandardScaler,
 )
 
-from advisor.data.dataset import Dataset, Task
+from advisor.data.dataset import Task
 from advisor_core.errors import ConfigError, DataError
 
 __all__ = [
+    "CATEGORICAL_ENCODINGS",
     "MAX_ONEHOT",
+    "MAX_ONEHOT_EMBEDDING",
     "SCALINGS",
-    "PreparedSplit",
-    "SplitCache",
+    "SmoothClipScaler",
     "TabularPreprocessor",
     "TargetEncoder",
-    "prepare_split",
-    "split_indices",
 ]
 
-Scaling = Literal["standard", "robust", "quantile"]
-SCALINGS: tuple[str, ...] = ("standard", "robust", "quantile")
+Scaling = Literal["standard", "robust", "quantile", "smooth_clip"]
+SCALINGS: tuple[str, ...] = ("standard", "robust", "quantile", "smooth_clip")
+CATEGORICAL_ENCODINGS: tuple[str, ...] = ("onehot", "embedding")
 #: Categorical columns with more levels than this are ordinal-encoded instead of one-hot.
 MAX_ONEHOT = 32
+#: With ``embedding``: more levels than this are embedded (RealMLP's ``max_one_hot_cat_size``).
+MAX_ONEHOT_EMBEDDING = 9
 #: Text columns with a larger share of distinct values (and > 50 rows) are dropped as identifiers.
 ID_UNIQUE_SHARE = 0.95
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?")
 
 
+class SmoothClipScaler(TransformerMixin, BaseEstimator):
+    """RealMLP's robust scaling with smooth clipping (Holzmüller et al., 2024).
+
+    Centre each column at its median, divide by its interquartile range (half its range where
+    that is 0; constant columns become 0), then ``x / sqrt(1 + (x / 3) ** 2)``: outliers are
+    squashed smoothly towards +-3 instead of dominating the scale.
+    """
+
+    def fit(self, X: Any, y: Any = None) -> SmoothClipScaler:
+        A = np.asarray(X, dtype=np.float64)
+        self.median_ = np.median(A, axis=0)
+        iqr = np.quantile(A, 0.75, axis=0) - np.quantile(A, 0.25, axis=0)
+        half_range = 0.5 * (A.max(axis=0) - A.min(axis=0))
+        iqr = np.where(iqr > 0, iqr, half_range)
+        self.factor_ = np.where(iqr > 0, 1.0 / np.where(iqr > 0, iqr, 1.0), 0.0)
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        z = (np.asarray(X, dtype=np.float64) - self.median_) * self.factor_
+        return np.asarray(z / np.sqrt(1.0 + (z / 3.0) ** 2))
+
+
 def _scaler(scaling: str, n_rows: int) -> Any:
+    if scaling == "smooth_clip":
+        return SmoothClipScaler()
     if scaling == "standard":
         return StandardScaler()
     if scaling == "robust":
@@ -92,14 +120,50 @@ def _expand_datetimes(X: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return X
 
 
-class TabularPreprocessor:
-    """Turns a feature DataFrame into a float32 matrix; fit on training rows only."""
+def _impute_constant() -> SimpleImputer:
+    return SimpleImputer(strategy="constant", fill_value="__missing__")
 
-    def __init__(self, scaling: str = "standard") -> None:
+
+def _onehot(max_levels: int) -> Pipeline:
+    encoder = OneHotEncoder(
+        handle_unknown="infrequent_if_exist",
+        max_categories=max_levels,
+        sparse_output=False,
+        dtype=np.float32,
+    )
+    return Pipeline([("impute", _impute_constant()), ("encode", encoder)])
+
+
+def _codes(scaled: bool) -> Pipeline:
+    encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, dtype=np.float64)
+    steps: list[tuple[str, Any]] = [("impute", _impute_constant()), ("encode", encoder)]
+    if scaled:
+        steps.append(("scale", StandardScaler()))
+    return Pipeline(steps)
+
+
+class TabularPreprocessor:
+    """Turns a feature DataFrame into a float32 matrix; fit on training rows only.
+
+    After ``fit``: ``numeric_columns_`` are the output columns of scaled numeric features (the
+    ones numerical embeddings apply to); with ``categorical="embedding"``,
+    ``categorical_columns_`` hold integer category codes (``cardinalities_[i]`` marks an
+    unknown level) for the network to embed.
+    """
+
+    def __init__(self, scaling: str = "standard", categorical: str = "onehot") -> None:
         self.scaling = scaling
+        self.categorical = categorical
 
     def fit(self, X: pd.DataFrame) -> TabularPreprocessor:
         _scaler(self.scaling, len(X))  # validates the name early
+        if self.categorical not in CATEGORICAL_ENCODINGS:
+            raise ConfigError(
+                f"categorical_encoding is {self.categorical!r}, but must be one of "
+                f"{', '.join(CATEGORICAL_ENCODINGS)}"
+            )
+        embed = self.categorical == "embedding"
+        max_onehot = MAX_ONEHOT_EMBEDDING if embed else MAX_ONEHOT
         self.columns_ = [str(c) for c in X.columns]
         self.datetime_columns_: list[str] = []
         self.dropped_columns_: list[str] = []
@@ -119,7 +183,7 @@ class TabularPreprocessor:
                 looks_like_id = len(col) > 50 and n_levels >= ID_UNIQUE_SHARE * col.notna().sum()
                 if n_levels == 0 or looks_like_id:
                     self.dropped_columns_.append(str(c))
-                elif n_levels <= MAX_ONEHOT:
+                elif n_levels <= max_onehot:
                     onehot.append(str(c))
                 else:
                     ordinal.append(str(c))
@@ -131,76 +195,17 @@ class TabularPreprocessor:
             )
         for c in self.datetime_columns_:
             numeric.extend(f"{c}__{p}" for p in ("year", "month", "day", "weekday", "hour"))
-        n = len(X)
+        impute = SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)
+        num = Pipeline([("impute", impute), ("scale", _scaler(self.scaling, len(X)))])
         transformers: list[tuple[str, Any, list[str]]] = []
         if numeric:
-            transformers.append(
-                (
-                    "num",
-                    Pipeline(
-                        [
-                            (
-                                "impute",
-                                SimpleImputer(
-                                    strategy="median", add_indicator=True, keep_empty_features=True
-                                ),
-                            ),
-                            ("scale", _scaler(self.scaling, n)),
-                        ]
-                    ),
-                    numeric,
-                )
-            )
+            transformers.append(("num", num, numeric))
         if boolean:
             transformers.append(("bool", SimpleImputer(strategy="most_frequent"), boolean))
         if onehot:
-            transformers.append(
-                (
-                    "onehot",
-                    Pipeline(
-                        [
-                            (
-                                "impute",
-                                SimpleImputer(strategy="constant", fill_value="__missing__"),
-                            ),
-                            (
-                                "encode",
-                                OneHotEncoder(
-                                    handle_unknown="infrequent_if_exist",
-                                    max_categories=MAX_ONEHOT,
-                                    sparse_output=False,
-                                    dtype=np.float32,
-                                ),
-                            ),
-                        ]
-                    ),
-                    onehot,
-                )
-            )
+            transformers.append(("onehot", _onehot(max_onehot), onehot))
         if ordinal:
-            transformers.append(
-                (
-                    "ordinal",
-                    Pipeline(
-                        [
-                            (
-                                "impute",
-                                SimpleImputer(strategy="constant", fill_value="__missing__"),
-                            ),
-                            (
-                                "encode",
-                                OrdinalEncoder(
-                                    handle_unknown="use_encoded_value",
-                                    unknown_value=-1,
-                                    dtype=np.float64,
-                                ),
-                            ),
-                            ("scale", StandardScaler()),
-                        ]
-                    ),
-                    ordinal,
-                )
-            )
+            transformers.append(("ordinal", _codes(scaled=not embed), ordinal))
         if not transformers:
             raise DataError("no usable feature columns (all empty or identifier-like)")
         self.transformer_ = ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0)
@@ -209,6 +214,14 @@ class TabularPreprocessor:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=UserWarning)
             self.transformer_.fit(Xe)
+        self.numeric_columns_ = tuple(range(len(numeric)))
+        self.categorical_columns_: tuple[int, ...] = ()
+        self.cardinalities_: tuple[int, ...] = ()
+        if embed and ordinal:
+            encoder = self.transformer_.named_transformers_["ordinal"].named_steps["encode"]
+            self.cardinalities_ = tuple(len(c) for c in encoder.categories_)
+            width = len(self.transformer_.get_feature_names_out())
+            self.categorical_columns_ = tuple(range(width - len(ordinal), width))
         return self
 
     @staticmethod
@@ -236,6 +249,8 @@ class TabularPreprocessor:
             out = self.transformer_.transform(Xe)
         out = np.asarray(out, dtype=np.float32)
         np.nan_to_num(out, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+        for j, card in zip(self.categorical_columns_, self.cardinalities_, strict=True):
+            out[:, j] = np.where(out[:, j] < 0, card, out[:, j])
         return out
 
     def fit_transform(self, X: pd.DataFrame) -> np.ndarray:
@@ -270,131 +285,3 @@ class TargetEncoder:
         if self.task == "classification":
             return np.asarray(self.classes_, dtype=object)[values]
         return values.astype(np.float64) * self.scale_ + self.mean_
-
-
-def split_indices(
-    dataset: Dataset,
-    valid_fraction: float = 0.25,
-    seed: int = 0,
-    max_train_rows: int | None = None,
-    max_valid_rows: int | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Row positions of a stratified train/validation split (seeded, deterministic).
-
-    Classification is stratified by class; regression by target quintile. Optional caps
-    subsample each side (stratified too), which bounds a trial's cost on large data.
-    """
-    if not 0.0 < valid_fraction < 1.0:
-        raise ConfigError(f"valid_fraction is {valid_fraction}, but must be in (0, 1)")
-    n = dataset.n_rows
-    strata = _strata(dataset)
-    idx = np.arange(n)
-    train, valid = train_test_split(
-        idx, test_size=valid_fraction, random_state=seed, stratify=strata
-    )
-    train, valid = (
-        _cap(train, strata, max_train_rows, seed),
-        _cap(valid, strata, max_valid_rows, seed),
-    )
-    return np.sort(train), np.sort(valid)
-
-
-def _strata(dataset: Dataset) -> np.ndarray | None:
-    if dataset.task == "classification":
-        return dataset.y.astype(str).to_numpy()
-    y = dataset.y.to_numpy(dtype=float)
-    if len(y) < 50:
-        return None
-    edges = np.quantile(y, [0.2, 0.4, 0.6, 0.8])
-    return np.searchsorted(edges, y, side="right")
-
-
-def _cap(rows: np.ndarray, strata: np.ndarray | None, cap: int | None, seed: int) -> np.ndarray:
-    if cap is None or len(rows) <= cap:
-        return rows
-    s = None if strata is None else strata[rows]
-    if s is not None and min(np.unique(s, return_counts=True)[1]) < 2:
-        s = None
-    kept, _ = train_test_split(rows, train_size=cap, random_state=seed + 1, stratify=s)
-    return np.asarray(kept)
-
-
-@dataclass
-class PreparedSplit:
-    """Float32 features and encoded targets of one train/validation split."""
-
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_valid: np.ndarray
-    y_valid: np.ndarray
-    task: Task
-    n_classes: int
-    preprocessor: TabularPreprocessor
-    target_encoder: TargetEncoder
-    train_rows: np.ndarray
-    valid_rows: np.ndarray
-
-    @property
-    def n_features(self) -> int:
-        return int(self.X_train.shape[1])
-
-
-def prepare_split(
-    dataset: Dataset,
-    scaling: str = "standard",
-    *,
-    valid_fraction: float = 0.25,
-    seed: int = 0,
-    max_train_rows: int | None = None,
-    max_valid_rows: int | None = None,
-    rows: tuple[np.ndarray, np.ndarray] | None = None,
-) -> PreparedSplit:
-    """Split ``dataset``, fit preprocessing on the training rows, transform both sides."""
-    train, valid = (
-        rows
-        if rows is not None
-        else split_indices(dataset, valid_fraction, seed, max_train_rows, max_valid_rows)
-    )
-    X_tr, X_va = dataset.X.iloc[train], dataset.X.iloc[valid]
-    y_tr, y_va = dataset.y.iloc[train], dataset.y.iloc[valid]
-    pre = TabularPreprocessor(scaling).fit(X_tr)
-    tenc = TargetEncoder(dataset.task).fit(y_tr, dataset.classes)
-    return PreparedSplit(
-        X_train=pre.transform(X_tr),
-        y_train=tenc.transform(y_tr),
-        X_valid=pre.transform(X_va),
-        y_valid=tenc.transform(y_va),
-        task=dataset.task,
-        n_classes=dataset.n_classes or 0,
-        preprocessor=pre,
-        target_encoder=tenc,
-        train_rows=train,
-        valid_rows=valid,
-    )
-
-
-class SplitCache:
-    """One seeded train/validation split of a dataset, prepared lazily once per scaling.
-
-    The trial runner asks for the split that matches a configuration's ``feature_scaling``;
-    every configuration of a search shares the same rows.
-    """
-
-    def __init__(
-        self,
-        dataset: Dataset,
-        *,
-        valid_fraction: float = 0.25,
-        seed: int = 0,
-        max_train_rows: int | None = None,
-        max_valid_rows: int | None = None,
-    ) -> None:
-        self.dataset = dataset
-        self.seed = seed
-        self.rows = split_indices(dataset, valid_fraction, seed, max_train_rows, max_valid_rows)
-        self._prepared: dict[str, PreparedSplit] = {}
-
-    def prepared(self, scaling: str) -> PreparedSplit:
-        if scaling not in self._prepared:
-            self._prepared[scaling] = prepare_split(self.dataset, scaling, rows=self.rows)
-        return self._prepared[scaling]
