@@ -84,6 +84,7 @@ KB_USERS = (
     "advisor.cli",
     "advisor.service",
     "advisor.sklearn",
+    "advisor.integrations",
 )
 
 
