@@ -13,7 +13,7 @@ import orjson
 from sqlalchemy import Connection, select
 
 from advisor_core.errors import ConfigError, ConflictError
-from advisor_core.spaces import SearchSpace, builtin_spaces
+from advisor_core.spaces import SearchSpace, builtin_space, builtin_spaces, builtin_versions
 from knowledge_base import schema
 from knowledge_base._common import dumps_sorted, utc_now
 from knowledge_base.records import SpaceResolver, default_space_resolver
@@ -49,7 +49,10 @@ class SpaceRegistry:
             rows = conn.execute(select(schema.spaces.c.definition)).all()
         stored = [SearchSpace.from_dict(orjson.loads(r[0])) for r in rows]
         names = {(s.name, s.version) for s in stored}
-        return [s for s in builtin_spaces().values() if (s.name, s.version) not in names] + stored
+        builtin = [
+            builtin_space(name, v) for name in builtin_spaces() for v in builtin_versions(name)
+        ]
+        return [s for s in builtin if s is not None and (s.name, s.version) not in names] + stored
 
     def resolver(self, conn: Connection) -> SpaceResolver:
         """Resolves a record's space: built-in, stored, or declared by the record itself

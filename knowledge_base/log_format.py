@@ -12,6 +12,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from advisor_core.errors import ValidationError
+from advisor_core.spaces import MLP_SPACE
 
 __all__ = [
     "FORMAT",
@@ -100,7 +101,7 @@ class TrialRecord:
     trial_id: str
     dataset: Mapping[str, Any]
     space: str = "mlp"
-    space_version: int = 1
+    space_version: int = MLP_SPACE.version
     config: Mapping[str, Any]
     seed: int = 0
     epochs: int

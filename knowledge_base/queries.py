@@ -19,13 +19,37 @@ from knowledge_base import schema
 from knowledge_base.log_format import SYNTHETIC_PREFIX
 from knowledge_base.stores import Store
 
-__all__ = ["datasets", "meta_features", "snapshot", "stats", "trials"]
+__all__ = ["datasets", "meta_features", "snapshot", "space_version", "stats", "trials"]
+
+
+def _space_ids(space: str, version: int | None) -> Any:
+    """The id of ``space`` at ``version`` (``None``: its newest version in the store)."""
+    s = schema.spaces
+    if version is None:
+        newest = select(func.max(s.c.version)).where(s.c.name == space).scalar_subquery()
+        return select(s.c.id).where(s.c.name == space, s.c.version == newest).scalar_subquery()
+    return select(s.c.id).where(s.c.name == space, s.c.version == version).scalar_subquery()
+
+
+def space_version(store: Store, space: str, version: int | None = None) -> int | None:
+    """``version``, or the newest version of ``space`` that has trials (``None``: none)."""
+    if version is not None:
+        return version
+    s, t = schema.spaces, schema.trials
+    with store.read() as conn:
+        v = conn.execute(
+            select(func.max(s.c.version))
+            .select_from(s.join(t, t.c.space_id == s.c.id))
+            .where(s.c.name == space)
+        ).scalar()
+    return None if v is None else int(v)
 
 
 def trials(
     store: Store,
     space: str = "mlp",
     *,
+    version: int | None = None,
     statuses: Iterable[str] | None = None,
     with_curves: bool = False,
     expand_config: bool = True,
@@ -38,9 +62,11 @@ def trials(
     dataset fields (``dataset_id``, ``fingerprint``, ``dataset_name``, ``dataset_source``,
     ``dataset_group``, ``task``, ``n_rows``, ``n_features``, ``n_classes``), one ``hp.NAME``
     column per hyperparameter (``expand_config``) and one ``mf.NAME`` column per
-    meta-feature; with ``with_curves`` also ``learning_curve`` and ``metrics``.
+    meta-feature; with ``with_curves`` also ``learning_curve`` and ``metrics``. ``version``:
+    the space's version (default: the newest one with trials).
     """
-    t, d, s, m = schema.trials, schema.datasets, schema.spaces, schema.dataset_meta_features
+    t, d, m = schema.trials, schema.datasets, schema.dataset_meta_features
+    version = space_version(store, space, version)
     cols = [
         t.c.trial_id,
         t.c.config_hash,
@@ -55,13 +81,13 @@ def trials(
     ]
     if with_curves:
         cols += [t.c.learning_curve, t.c.metrics]
-    space_ids = select(s.c.id).where(s.c.name == space).scalar_subquery()
-    q = select(*cols).where(t.c.space_id.in_(space_ids)).order_by(t.c.id)
+    space_ids = _space_ids(space, version)
+    q = select(*cols).where(t.c.space_id == space_ids).order_by(t.c.id)
     if statuses is not None:
         q = q.where(t.c.status.in_(list(statuses)))
     cq = (
         select(t.c.config_hash, func.min(t.c.config))
-        .where(t.c.space_id.in_(space_ids))
+        .where(t.c.space_id == space_ids)
         .group_by(t.c.config_hash)
     )
     dq = select(
@@ -86,6 +112,7 @@ def trials(
     frame = pd.DataFrame(rows, columns=[c.name for c in cols])
     frame.insert(1, "config", frame["config_hash"].map(configs))
     frame.insert(len(frame.columns), "space", space)
+    frame.insert(len(frame.columns), "space_version", version)
     frame = frame.merge(dframe, on="dataset_id", how="left")
     if expand_config and configs:
         hp = pd.DataFrame.from_dict(configs, orient="index")
@@ -104,18 +131,20 @@ def trials(
     return frame.join(mf, on="dataset_id")
 
 
-def snapshot(store: Store, space: str = "mlp") -> dict[str, Any]:
-    """What identifies the knowledge base's trials of ``space``: counts and a digest."""
-    t, s = schema.trials, schema.spaces
-    space_ids = select(s.c.id).where(s.c.name == space).scalar_subquery()
+def snapshot(store: Store, space: str = "mlp", version: int | None = None) -> dict[str, Any]:
+    """What identifies the knowledge base's trials of ``space`` (at ``version``, default the
+    newest with trials): counts and a digest."""
+    t = schema.trials
+    version = space_version(store, space, version)
     with store.read() as conn:
         rows = conn.execute(
-            select(t.c.trial_id, t.c.dataset_id).where(t.c.space_id.in_(space_ids))
+            select(t.c.trial_id, t.c.dataset_id).where(t.c.space_id == _space_ids(space, version))
         ).all()
     ids = sorted(r[0] for r in rows)
     digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()[:20]
     return {
         "space": space,
+        "version": version,
         "trials": len(ids),
         "datasets": len({r[1] for r in rows}),
         "digest": digest,

@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from advisor_core.errors import ConfigError, ValidationError
-from advisor_core.spaces import SearchSpace, builtin_spaces
+from advisor_core.spaces import SearchSpace, builtin_space, builtin_spaces, builtin_versions
 from knowledge_base.fields import (
     ID_RE,
     METRIC_RE,
@@ -297,12 +297,12 @@ def validate_records(
 
 def default_space_resolver(name: str, version: int, definition: Any) -> SearchSpace:
     """Built-in spaces only; a declared space must come with its definition."""
-    builtin = builtin_spaces().get(name)
-    if builtin is not None:
-        if version != builtin.version:
+    if name in builtin_spaces():
+        builtin = builtin_space(name, version)
+        if builtin is None:
             raise ConfigError(
-                f"space {name!r} version {version} is unknown; this advisor has "
-                f"version {builtin.version}"
+                f"space {name!r} version {version} is unknown; this advisor has versions "
+                f"{', '.join(str(v) for v in builtin_versions(name))}"
             )
         return builtin
     if definition is None:

@@ -143,25 +143,33 @@ class KnowledgeBase:
         self,
         space: str = "mlp",
         *,
+        version: int | None = None,
         statuses: Iterable[str] | None = None,
         with_curves: bool = False,
         expand_config: bool = True,
         meta_features_version: str = metafeatures.VERSION,
     ) -> pd.DataFrame:
-        """Trials of ``space`` with their datasets and meta-features, one row per trial
-        (columns: :func:`knowledge_base.queries.trials`)."""
+        """Trials of ``space`` (at ``version``; default: the newest version with trials) with
+        their datasets and meta-features, one row per trial (columns:
+        :func:`knowledge_base.queries.trials`)."""
         return queries.trials(
             self.store,
             space,
+            version=version,
             statuses=statuses,
             with_curves=with_curves,
             expand_config=expand_config,
             meta_features_version=meta_features_version,
         )
 
-    def snapshot(self, space: str = "mlp") -> dict[str, Any]:
-        """What identifies the knowledge base's trials of ``space``: counts and a digest."""
-        return queries.snapshot(self.store, space)
+    def snapshot(self, space: str = "mlp", version: int | None = None) -> dict[str, Any]:
+        """What identifies the knowledge base's trials of ``space`` at ``version``: counts and
+        a digest."""
+        return queries.snapshot(self.store, space, version)
+
+    def space_version(self, space: str = "mlp") -> int | None:
+        """The newest version of ``space`` that has trials (``None``: none)."""
+        return queries.space_version(self.store, space)
 
     def datasets(self) -> pd.DataFrame:
         """One row per dataset: name, source, group, task, rows, features, classes, trials."""

@@ -57,37 +57,85 @@ def priority_order(entries, fingerprints: dict[str, str], done_by_name: dict[str
 def plan(
     entries,
     design,
-    configs,
     done: set[str],
     fingerprints: dict[str, str],
-    chunk: int,
-    first_configs: int = 0,
     done_by_name: dict[str, int] | None = None,
+    stage: str = "shared",
+    picks: dict[str, list[int]] | None = None,
 ):
-    """Jobs in a fixed order (see ``priority_order``); with ``first_configs`` > 0, the first that
-    many configurations (the named ones, then the start of the Sobol sequence) run on every
-    dataset before the rest."""
-    from seedbuild.design import Job, noise_datasets, trial_id
+    """Jobs in a fixed order (see ``priority_order``): one job per dataset and stack of the
+    design (``shared``), or per dataset (``long``, ``large``: the configuration indices of
+    ``picks[name]``)."""
+    from seedbuild.design import Job, design_configs, stack_groups, trial_id
 
-    names = [e.name for e in entries]
-    first: list = []
-    rest: list = []
-    noise = set(noise_datasets(names, design))
+    jobs = []
     for name in priority_order(entries, fingerprints, done_by_name or {}):
-        items = [(i, 0) for i in range(len(configs))]
-        if name in noise:
-            items += [(i, s) for s in design.noise_seeds for i in range(design.noise_configs)]
+        entry = next(e for e in entries if e.name == name)
+        configs = design_configs(design, entry.task)
         fp = fingerprints.get(name)
-        if fp is not None:
-            items = [
-                (i, s) for i, s in items if trial_id(fp, configs[i], s, design.epochs) not in done
-            ]
-        head = [(i, s) for i, s in items if s == 0 and i < first_configs]
-        tail = items[len(head) :]  # head is a prefix of items
-        for part, out in ((head, first), (tail, rest)):
-            for k in range(0, len(part), chunk):
-                out.append(Job(name, tuple(part[k : k + chunk])))
-    return first + rest
+        if stage == "shared":
+            epochs, seeds, blocks = design.epochs, design.seeds, stack_groups(configs)
+        elif stage == "long":
+            epochs, seeds, blocks = design.long_epochs, (0,), [list((picks or {}).get(name, []))]
+        else:
+            epochs, seeds, blocks = design.epochs, design.seeds, [list((picks or {}).get(name, []))]
+        for block in blocks:
+            items = [(i, s) for i in block for s in seeds]
+            if fp is not None:
+                items = [
+                    (i, s) for i, s in items if trial_id(fp, configs[i], s, epochs) not in done
+                ]
+            if items:
+                jobs.append(Job(name, tuple(items), epochs))
+    return jobs
+
+
+def long_picks(kb, entries, design) -> dict[str, list[int]]:
+    """Per dataset of the shared design, the ``long_top`` configurations with the best
+    seed-mean score (their indices in the dataset's design)."""
+    from advisor_core.spaces import config_hash
+    from seedbuild.design import design_configs
+
+    df = kb.trials("mlp", version=design.space_version, expand_config=False)
+    df = df[df["epochs"].le(design.epochs) & df["max_epochs"].eq(design.epochs)]
+    out: dict[str, list[int]] = {}
+    for e in entries:
+        sub = df[df["dataset_name"] == e.name]
+        if sub.empty:
+            continue
+        index = {config_hash(c): i for i, c in enumerate(design_configs(design, e.task))}
+        mean = sub.assign(v=sub["score"].fillna(-1e9)).groupby("config_hash")["v"].mean()
+        top = [h for h in mean.sort_values(ascending=False).index if h in index]
+        out[e.name] = [index[h] for h in top[: design.long_top]]
+    return out
+
+
+def large_picks(kb, entries, design) -> dict[str, list[int]]:
+    """For the large size variants: the named recipes and the ``large_top`` configurations with
+    the best mean normalized score over the shared design's datasets."""
+    from advisor_core.spaces import config_hash
+    from seedbuild.design import NAMED, design_configs
+
+    df = kb.trials("mlp", version=design.space_version, expand_config=False)
+    df = df[df["max_epochs"].eq(design.epochs)]
+    df = df.assign(v=df["score"].fillna(df.groupby("fingerprint")["score"].transform("min")))
+    per = df.groupby(["fingerprint", "config_hash"])["v"].mean().reset_index()
+    lo = per.groupby("fingerprint")["v"].transform("min")
+    hi = per.groupby("fingerprint")["v"].transform("max")
+    per["norm"] = (per["v"] - lo) / (hi - lo).where(hi > lo, 1.0)
+    ranking = per.groupby("config_hash")["norm"].mean().sort_values(ascending=False)
+    out: dict[str, list[int]] = {}
+    for e in entries:
+        configs = design_configs(design, e.task)
+        index = {config_hash(c): i for i, c in enumerate(configs)}
+        chosen = list(range(len(NAMED)))
+        for h in ranking.index:
+            if len(chosen) >= len(NAMED) + design.large_top:
+                break
+            if h in index and index[h] not in chosen:
+                chosen.append(index[h])
+        out[e.name] = chosen
+    return out
 
 
 def fingerprints_of(kb) -> dict[str, str]:
@@ -95,33 +143,9 @@ def fingerprints_of(kb) -> dict[str, str]:
     return {n: fp for n, fp in zip(df["name"], df["fingerprint"], strict=True) if n}
 
 
-def complete_datasets_only(kb, configs):
-    """A temporary store with the datasets on which every design configuration has run."""
-    import tempfile
-
-    from advisor_core.spaces import config_hash
-    from knowledge_base import KnowledgeBase
-
-    df = kb.trials("mlp", expand_config=False)
-    design = {config_hash(c) for c in configs}
-    seed0 = df[(df["seed"] == 0) & df["config_hash"].isin(design)]
-    counts = seed0.groupby("fingerprint")["config_hash"].nunique()
-    keep = set(counts[counts == len(design)].index)
-    out = KnowledgeBase(f"sqlite:///{tempfile.mkdtemp()}/complete.sqlite")
-    batch: list = []
-    for rec in kb.export_records("mlp"):
-        if rec["dataset"]["fingerprint"] in keep:
-            batch.append(rec)
-        if len(batch) >= 5000:
-            out.contribute(batch)
-            batch = []
-    if batch:
-        out.contribute(batch)
-    print(f"exporting the {len(keep)} datasets with the whole design", file=sys.stderr)
-    return out
-
-
-def export(kb, design, configs, started: float | None, complete_only: bool = False) -> None:
+def export(kb, design, started: float | None) -> None:
+    """Write every trial of the work store to ``knowledge_base/seed/`` (trials.parquet and
+    manifest.json): the version-1 trials the seed already had and the version-2 build."""
     import numpy as np
     import sklearn
     import torch
@@ -130,10 +154,9 @@ def export(kb, design, configs, started: float | None, complete_only: bool = Fal
     from advisor.metafeatures import VERSION
     from knowledge_base.logfiles import write_parquet
     from seedbuild.corpus import ROW_CAP
+    from seedbuild.design import design_configs
 
     SEED_DIR.mkdir(parents=True, exist_ok=True)
-    if complete_only:
-        kb = complete_datasets_only(kb, configs)
     n = write_parquet(kb.export_records("mlp"), SEED_DIR / "trials.parquet.tmp")
     (SEED_DIR / "trials.parquet.tmp").replace(SEED_DIR / "trials.parquet")
     stats = kb.stats()
@@ -142,7 +165,7 @@ def export(kb, design, configs, started: float | None, complete_only: bool = Fal
         "built_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "trials": n,
         "design": design.to_dict(),
-        "n_configs": len(configs),
+        "n_configs": len(design_configs(design, "classification")),
         "row_cap": ROW_CAP,
         "meta_features_version": VERSION,
         "versions": {
@@ -167,7 +190,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kb", default=DEFAULT_STORE, help="work store (default: runs/)")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--chunk", type=int, default=12, help="trials per job")
+    ap.add_argument(
+        "--stage",
+        choices=("shared", "long", "large"),
+        default="shared",
+        help="shared: the design on every dataset; long: the best configurations of each "
+        "dataset for the long budget; large: the 20,000-row size variants",
+    )
     ap.add_argument("--only", nargs="*", help="only these corpus entries")
     ap.add_argument(
         "--export",
@@ -175,18 +204,7 @@ def main() -> None:
         help="export to knowledge_base/seed/ at the end (and every --export-every jobs)",
     )
     ap.add_argument("--export-every", type=int, default=200)
-    ap.add_argument(
-        "--first-configs",
-        type=int,
-        default=0,
-        help="run the first K design configurations on every dataset before the rest",
-    )
     ap.add_argument("--export-only", action="store_true")
-    ap.add_argument(
-        "--complete-only",
-        action="store_true",
-        help="with --export-only: export only the datasets on which the whole design has run",
-    )
     ap.add_argument(
         "--no-resume-from-seed",
         action="store_true",
@@ -207,48 +225,50 @@ def main() -> None:
     from knowledge_base import KnowledgeBase
     from knowledge_base.logfiles import read_records
     from seedbuild.corpus import corpus
-    from seedbuild.design import Design, design_configs, run_jobs
+    from seedbuild.corpus._sizes import LARGE_SIZE
+    from seedbuild.design import Design, run_jobs
 
     design = Design()
-    configs = design_configs(design)
     (REPO / "runs").mkdir(exist_ok=True)
     kb = KnowledgeBase(args.kb)
     if args.export_only:
-        export(kb, design, configs, None, args.complete_only)
+        export(kb, design, None)
         return
     seed_file = SEED_DIR / "trials.parquet"
     if kb.stats()["trials"] == 0 and seed_file.exists() and not args.no_resume_from_seed:
         rep = kb.contribute(list(read_records(seed_file)))
         print(f"resumed from {seed_file}: {rep.added} trials", file=sys.stderr)
-    entries = list(corpus())
+    large = f"@{LARGE_SIZE}"
+    entries = [e for e in corpus() if e.name.endswith(large) == (args.stage == "large")]
     names = [e.name for e in entries]
     if args.only:
         unknown = sorted(set(args.only) - set(names))
         if unknown:
-            sys.exit(f"error: unknown corpus entries: {', '.join(unknown)}")
+            sys.exit(f"error: unknown corpus entries for stage {args.stage}: {', '.join(unknown)}")
         entries = [e for e in entries if e.name in set(args.only)]
         names = [e.name for e in entries]
-    done_df = kb.trials("mlp", expand_config=False) if kb.stats()["trials"] else None
+    has_v2 = kb.space_version("mlp") == design.space_version
+    done_df = (
+        kb.trials("mlp", version=design.space_version, expand_config=False) if has_v2 else None
+    )
     done = set(done_df["trial_id"]) if done_df is not None else set()
     done_by_name = (
         {str(k): int(v) for k, v in done_df.groupby("dataset_name").size().items()}
         if done_df is not None
         else {}
     )
-    jobs = plan(
-        entries,
-        design,
-        configs,
-        done,
-        fingerprints_of(kb),
-        args.chunk,
-        args.first_configs,
-        done_by_name,
-    )
+    picks = None
+    if args.stage == "long":
+        picks = long_picks(kb, entries, design) if has_v2 else {}
+    elif args.stage == "large":
+        picks = large_picks(kb, entries, design) if has_v2 else {}
+        if not picks:
+            sys.exit("error: the large stage needs the shared design's results first")
+    jobs = plan(entries, design, done, fingerprints_of(kb), done_by_name, args.stage, picks)
     total = sum(len(j.items) for j in jobs)
     print(
-        f"{len(names)} datasets x {len(configs)} configs (+ seed noise): {total} trials to run"
-        f", {len(done)} already in {kb.display_url}",
+        f"stage {args.stage}: {len(names)} datasets, {len(jobs)} jobs, {total} trials to run"
+        f", {len(done)} version-{design.space_version} trials already in {kb.display_url}",
         file=sys.stderr,
     )
     started = time.time()
@@ -266,7 +286,7 @@ def main() -> None:
         ProcessPoolExecutor(args.workers) as pool,
     ):
         task = progress.add_task("trials", total=total)
-        futures = {pool.submit(run_jobs, job, design, configs): job for job in jobs}
+        futures = {pool.submit(run_jobs, job, design): job for job in jobs}
         finished_jobs = 0
         for fut in as_completed(futures):
             job = futures[fut]
@@ -297,9 +317,9 @@ def main() -> None:
                     flush=True,
                 )
             if args.export and finished_jobs % args.export_every == 0:
-                export(kb, design, configs, started)
+                export(kb, design, started)
     if args.export:
-        export(kb, design, configs, started)
+        export(kb, design, started)
     print(f"done in {time.time() - started:.0f} s; {failures} failed job(s)", file=sys.stderr)
 
 

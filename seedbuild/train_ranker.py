@@ -1,4 +1,4 @@
-"""Train the ranker on the shipped seed and write ``knowledge_base/seed/ranker-mlp.json``.
+"""Train the ranker on the shipped seed and write ``knowledge_base/seed/ranker-mlp@2.json``.
 
 The advisor uses this artifact while a knowledge base still matches the seed (a new user's
 default knowledge base), so the first ``advisor suggest`` needs no training.
@@ -22,7 +22,7 @@ def main() -> None:
     kb = KnowledgeBase(f"sqlite:///{tempfile.mkdtemp()}/seed.sqlite", seed=True)
     adv = Advisor(kb)
     art = adv.ranker("mlp", refit=True, progress=lambda m: print(m, file=sys.stderr))
-    out = SEED_FILE.parent / "ranker-mlp.json"
+    out = SEED_FILE.parent / "ranker-mlp@2.json"
     art.save(out)
     print(
         f"wrote {out}: {len(art.fs.fingerprints)} datasets, {len(art.fs.config_hashes)} "

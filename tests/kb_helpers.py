@@ -36,7 +36,7 @@ def record(i: int | str = 0, **over: Any) -> dict[str, Any]:
         "trial_id": f"trial-{i}",
         "dataset": dataset(),
         "space": "mlp",
-        "space_version": 1,
+        "space_version": 2,
         "config": named_config("default"),
         "seed": 0,
         "epochs": 3,

@@ -80,6 +80,7 @@ def records(n_datasets: int = 36, n_configs: int = 24) -> list[dict[str, Any]]:
                 {
                     "trial_id": deterministic_trial_id("syn", info["fingerprint"], repr(cfg)),
                     "dataset": info,
+                    "space_version": MLP_SPACE.version,
                     "config": cfg,
                     "seed": 0,
                     "epochs": 3,

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
@@ -61,7 +61,7 @@ ID_UNIQUE_SHARE = 0.95
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?")
 
 
-class SmoothClipScaler(TransformerMixin, BaseEstimator):
+class SmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """RealMLP's robust scaling with smooth clipping (Holzmüller et al., 2024).
 
     Centre each column at its median, divide by its interquartile range (half its range where
@@ -71,6 +71,7 @@ class SmoothClipScaler(TransformerMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any = None) -> SmoothClipScaler:
         A = np.asarray(X, dtype=np.float64)
+        self.n_features_in_ = A.shape[1]
         self.median_ = np.median(A, axis=0)
         iqr = np.quantile(A, 0.75, axis=0) - np.quantile(A, 0.25, axis=0)
         half_range = 0.5 * (A.max(axis=0) - A.min(axis=0))
@@ -218,9 +219,9 @@ class TabularPreprocessor:
         self.categorical_columns_: tuple[int, ...] = ()
         self.cardinalities_: tuple[int, ...] = ()
         if embed and ordinal:
+            width = int(self.transform(X.head(1)).shape[1])
             encoder = self.transformer_.named_transformers_["ordinal"].named_steps["encode"]
             self.cardinalities_ = tuple(len(c) for c in encoder.categories_)
-            width = len(self.transformer_.get_feature_names_out())
             self.categorical_columns_ = tuple(range(width - len(ordinal), width))
         return self
 

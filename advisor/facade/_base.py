@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Any
 from advisor.facade._helpers import _SHIPPED_RANKERS
 from advisor.ranker.cache import ArtifactCache
 from advisor_core.errors import ConfigError
-from advisor_core.spaces import SearchSpace, get_space
+from advisor_core.spaces import (
+    SearchSpace,
+    builtin_space,
+    builtin_spaces,
+    get_space,
+    parse_space,
+)
 
 if TYPE_CHECKING:
     from advisor.ranker import PerformanceTable
@@ -56,23 +62,29 @@ class AdvisorBase:
         Parameters
         ----------
         name : str, default="mlp"
-            The space's name.
+            The space's name, optionally with a version (``"mlp@1"``).
         version : int, optional
-            A declared space's version (default: its latest).
+            The version (default: a built-in space's current version, a declared space's
+            latest).
 
         Returns
         -------
         SearchSpace
             Raises :class:`ConfigError` if there is no such space.
         """
-        try:
-            return get_space(name)
-        except ConfigError:
-            found = [s for s in self.kb.spaces() if s.name == name]
-            found = [s for s in found if version is None or s.version == version]
-            if not found:
-                raise
-            return max(found, key=lambda s: s.version)
+        base, at = parse_space(name)
+        version = version if version is not None else at
+        if builtin_space(base) is not None:
+            return get_space(base, version)
+        found = [s for s in self.kb.spaces() if s.name == base]
+        found = [s for s in found if version is None or s.version == version]
+        if not found:
+            declared = sorted({s.name for s in self.kb.spaces()} - set(builtin_spaces()))
+            raise ConfigError(
+                f"unknown space {name!r}; built-in: {', '.join(builtin_spaces())}; "
+                f"declared: {', '.join(declared) or 'none'}"
+            )
+        return max(found, key=lambda s: s.version)
 
     def contribute(self, records: Iterable[Any]) -> ContributionReport:
         """Validate and write trial records to the knowledge base, all or none.
@@ -97,7 +109,7 @@ class AdvisorBase:
         Parameters
         ----------
         space : str, default="mlp"
-            The search space.
+            The search space (``"mlp@1"``: its version 1).
 
         Returns
         -------
@@ -108,10 +120,13 @@ class AdvisorBase:
         from advisor.ranker import performance_table
         from advisor_core.errors import RankerError
 
-        trials = self.kb.trials(space, with_curves=True)
+        sp = self.space(space)
+        trials = self.kb.trials(sp.name, version=sp.version, with_curves=True)
         if trials.empty:
-            raise RankerError(f"the knowledge base has no trials of space {space!r}")
-        return performance_table(trials, self.space(space))
+            raise RankerError(
+                f"the knowledge base has no trials of space {sp.name!r} version {sp.version}"
+            )
+        return performance_table(trials, sp)
 
     def ranker(
         self,
@@ -144,10 +159,18 @@ class AdvisorBase:
         if self._artifacts is None:  # asks self.kb each time: it may be closed and reopened
             self._artifacts = ArtifactCache(
                 self.kb.url,
-                lambda s: self.kb.snapshot(s),
+                self._snapshot,
                 self.performance_table,
                 shipped=_SHIPPED_RANKERS,
             )
+        sp = self.space(space)
         return self._artifacts.get(
-            space, refit=refit, max_age_s=self.ranker_check_s, progress=progress
+            f"{sp.name}@{sp.version}",
+            refit=refit,
+            max_age_s=self.ranker_check_s,
+            progress=progress,
         )
+
+    def _snapshot(self, ref: str) -> dict[str, Any]:
+        sp = self.space(ref)
+        return self.kb.snapshot(sp.name, sp.version)

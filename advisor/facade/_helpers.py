@@ -101,7 +101,11 @@ def distributions(space: SearchSpace) -> dict[str, Any]:
 
 
 def enqueue_warm_start(
-    study: Any, configs: Iterable[Mapping[str, Any]], *, param_map: Mapping[str, str] | None = None
+    study: Any,
+    configs: Iterable[Mapping[str, Any]],
+    *,
+    param_map: Mapping[str, str] | None = None,
+    distributions: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Enqueue configurations (the suggestions) as a study's warm start, once per study.
 
@@ -113,6 +117,8 @@ def enqueue_warm_start(
         Configurations of the space, in the order to run them.
     param_map : mapping, optional
         Space name to study name; with a map only the mapped parameters are enqueued.
+    distributions : mapping, optional
+        The study's ranges by its names: enqueued values are clipped into them.
 
     Returns
     -------
@@ -122,7 +128,7 @@ def enqueue_warm_start(
     """
     from advisor.search.warm_start import enqueue_warm_start as enqueue
 
-    return enqueue(study, list(configs), param_map=param_map)
+    return enqueue(study, list(configs), param_map=param_map, distributions=distributions)
 
 
 def trial_value(trial: Any) -> float | None:

@@ -95,13 +95,14 @@ class TrainingMixin(AdvisorBase):
         from advisor.trials import fit_model
         from advisor_core.spaces import named_config
 
+        ds = _dataset(data, target, y, task)
         cfg = (
-            named_config(config)
+            named_config(config, task=ds.task)
             if isinstance(config, str)
             else MLP_SPACE.validate(dict(config), complete=True)
         )
         return fit_model(
-            SplitCache(_dataset(data, target, y, task), seed=seed),
+            SplitCache(ds, seed=seed),
             cfg,
             epochs=epochs,
             seed=seed,

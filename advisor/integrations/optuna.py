@@ -272,6 +272,7 @@ def warm_start(
     meta_features: dict[str, Any] | None = None,
     task: str = "auto",
     param_map: dict[str, str] | None = None,
+    distributions: dict[str, Any] | None = None,
     space: str = "mlp",
     seed: int = 0,
 ) -> list[dict[str, Any]]:
@@ -298,6 +299,9 @@ def warm_start(
     param_map : dict, optional
         The space's names to the study's (``{"learning_rate": "lr"}``); with a map only the
         mapped parameters are enqueued (your objective samples the others).
+    distributions : dict, optional
+        Your study's ranges by its names (``{"lr": FloatDistribution(1e-4, 0.1, log=True)}``):
+        the suggestions are clipped into them.
     space : str, default="mlp"
         The search space.
     seed : int, default=0
@@ -320,7 +324,8 @@ def warm_start(
 
     adv = advisor or Advisor()
     advice = adv.suggest(X, y, meta_features=meta_features, task=task, k=k, space=space, seed=seed)
-    return enqueue_warm_start(study, [s.config for s in advice.suggestions], param_map=param_map)
+    configs = [s.config for s in advice.suggestions]
+    return enqueue_warm_start(study, configs, param_map=param_map, distributions=distributions)
 
 
 def advisor_sampler(

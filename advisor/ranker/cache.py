@@ -31,7 +31,7 @@ def artifact_path(kb_url: str, space: str = "mlp") -> Path:
     kb_url : str
         The knowledge base's URL (``KnowledgeBase.url``); each URL has its own folder.
     space : str, default="mlp"
-        The search space's name.
+        The search space's name, with its version (``mlp@2``).
 
     Returns
     -------
@@ -109,7 +109,7 @@ class ArtifactCache:
                     art = RankerArtifact.load(candidate)
                 except RankerError:
                     continue
-                if not art.is_stale(snap) and art.space.name == space:
+                if not art.is_stale(snap) and f"{art.space.name}@{art.space.version}" == space:
                     self._artifacts[space] = art
                     return art
                 previous = previous or art

@@ -13,6 +13,7 @@ from typing import Any
 
 import optuna
 
+from advisor.search.optuna_io import fit_value
 from advisor_core.spaces import config_hash
 
 __all__ = ["WARM_START", "WARM_START_ATTR", "enqueue_warm_start", "study_params"]
@@ -50,6 +51,7 @@ def enqueue_warm_start(
     configs: Sequence[Mapping[str, Any]],
     *,
     param_map: Mapping[str, str] | None = None,
+    distributions: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Enqueue ``configs`` as the study's first trials, unless the study has its warm start.
 
@@ -66,6 +68,9 @@ def enqueue_warm_start(
     param_map : mapping, optional
         Space name to study name; with a map, only the mapped parameters are enqueued (the
         study's objective samples the others).
+    distributions : mapping of str to optuna distribution, optional
+        The study's ranges by its parameter names: enqueued values are clipped into them (a
+        study narrower than the space would otherwise run values outside its own range).
 
     Returns
     -------
@@ -88,6 +93,9 @@ def enqueue_warm_start(
     out = []
     for config in configs:
         params = study_params(config, param_map)
+        for name, dist in (distributions or {}).items():
+            if name in params:
+                params[name] = fit_value(params[name], dist)
         study.enqueue_trial(params, user_attrs={WARM_START: True}, skip_if_exists=True)
         out.append(params)
     study.set_user_attr(WARM_START_ATTR, [config_hash(dict(c)) for c in configs])

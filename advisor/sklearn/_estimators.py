@@ -52,6 +52,7 @@ class _AdvisorMLP(BaseEstimator):
         optimizer: str | None = None,
         learning_rate: float | None = None,
         momentum: float | None = None,
+        beta2: float | None = None,
         weight_decay: float | None = None,
         batch_size: int | None = None,
         num_layers: int | None = None,
@@ -59,8 +60,14 @@ class _AdvisorMLP(BaseEstimator):
         dropout: float | None = None,
         activation: str | None = None,
         normalization: str | None = None,
-        lr_schedule: str | None = None,
+        parametrization: str | None = None,
+        numerical_embedding: str | None = None,
+        categorical_encoding: str | None = None,
         feature_scaling: str | None = None,
+        lr_schedule: str | None = None,
+        warmup: float | None = None,
+        regularization_schedule: str | None = None,
+        label_smoothing: float | None = None,
         epochs: int = 20,
         random_state: int = 0,
         device: str = "auto",
@@ -70,6 +77,7 @@ class _AdvisorMLP(BaseEstimator):
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.momentum = momentum
+        self.beta2 = beta2
         self.weight_decay = weight_decay
         self.batch_size = batch_size
         self.num_layers = num_layers
@@ -77,8 +85,14 @@ class _AdvisorMLP(BaseEstimator):
         self.dropout = dropout
         self.activation = activation
         self.normalization = normalization
-        self.lr_schedule = lr_schedule
+        self.parametrization = parametrization
+        self.numerical_embedding = numerical_embedding
+        self.categorical_encoding = categorical_encoding
         self.feature_scaling = feature_scaling
+        self.lr_schedule = lr_schedule
+        self.warmup = warmup
+        self.regularization_schedule = regularization_schedule
+        self.label_smoothing = label_smoothing
         self.epochs = epochs
         self.random_state = random_state
         self.device = device
@@ -97,9 +111,9 @@ class _AdvisorMLP(BaseEstimator):
         if isinstance(hp, dict):
             return MLP_SPACE.validate(hp, complete=True), None
         if hp != "auto":
-            return named_config(str(hp)), None
+            return named_config(str(hp), task=self._task), None
         if dataset.n_rows < AUTO_MIN_ROWS:
-            return named_config("default"), None
+            return named_config("default", task=self._task), None
         try:
             advice = _advisor(self.kb).suggest(dataset, k=1)
         except AdvisorError as exc:
@@ -108,7 +122,7 @@ class _AdvisorMLP(BaseEstimator):
                 UserWarning,
                 stacklevel=3,
             )
-            return named_config("default"), None
+            return named_config("default", task=self._task), None
         top = advice.suggestions[0]
         info = {
             "config": top.config,
@@ -181,7 +195,7 @@ class _AdvisorMLP(BaseEstimator):
                     ConvergenceWarning,
                     stacklevel=2,
                 )
-                config, info = named_config("default"), None
+                config, info = named_config("default", task=self._task), None
                 model = trainer.fit_final(ds, config, epochs=self.epochs, seed=self.random_state)
         except AdvisorError as exc:
             raise ValueError(str(exc)) from None
@@ -219,8 +233,9 @@ class MLPClassifier(ClassifierMixin, _AdvisorMLP):
         ``"auto"``: the advisor's top suggestion for the data seen at ``fit`` (``default``
         below 20 rows or when no advice is available); a named configuration (``"default"``,
         ``"rtdl"``, ...); or a dict of the ``mlp`` space (completed from ``default``).
-    optimizer, learning_rate, momentum, weight_decay, batch_size, num_layers, width, dropout, \
-activation, normalization, lr_schedule, feature_scaling : optional
+    optimizer, learning_rate, momentum, beta2, weight_decay, batch_size, num_layers, width, \
+dropout, activation, normalization, parametrization, numerical_embedding, categorical_encoding, \
+feature_scaling, lr_schedule, warmup, regularization_schedule, label_smoothing : optional
         Hyperparameters of the ``mlp`` space that override ``hyperparameters``.
     epochs : int, default=20
         The training budget.
@@ -277,8 +292,9 @@ class MLPRegressor(RegressorMixin, _AdvisorMLP):
         ``"auto"``: the advisor's top suggestion for the data seen at ``fit`` (``default``
         below 20 rows or when no advice is available); a named configuration (``"default"``,
         ``"rtdl"``, ...); or a dict of the ``mlp`` space (completed from ``default``).
-    optimizer, learning_rate, momentum, weight_decay, batch_size, num_layers, width, dropout, \
-activation, normalization, lr_schedule, feature_scaling : optional
+    optimizer, learning_rate, momentum, beta2, weight_decay, batch_size, num_layers, width, \
+dropout, activation, normalization, parametrization, numerical_embedding, categorical_encoding, \
+feature_scaling, lr_schedule, warmup, regularization_schedule, label_smoothing : optional
         Hyperparameters of the ``mlp`` space that override ``hyperparameters``.
     epochs : int, default=20
         The training budget.

@@ -1,15 +1,18 @@
-"""The PyTorch trial runner of the ``mlp`` space (CPU or CUDA)."""
+"""The PyTorch trial runner of the ``mlp`` space (CPU or CUDA): stacked models trained as one
+vectorised program (:mod:`advisor.trials.engine`)."""
 
-from advisor.trials.fitted import FittedModel, fit_model
+from advisor.trials.fitted import FittedModel, fit_model, fit_on_all_rows
 from advisor.trials.metrics import DEFAULT_OBJECTIVE, OBJECTIVES
 from advisor.trials.runner import (
     STATUSES,
     EpochCallback,
     EpochRecord,
     TrialResult,
+    TrialSpec,
     hardware_description,
     resolve_device,
     run_trial,
+    run_trials,
     set_threads,
 )
 
@@ -21,9 +24,12 @@ __all__ = [
     "EpochRecord",
     "FittedModel",
     "TrialResult",
+    "TrialSpec",
     "fit_model",
+    "fit_on_all_rows",
     "hardware_description",
     "resolve_device",
     "run_trial",
+    "run_trials",
     "set_threads",
 ]

@@ -13,15 +13,17 @@ import pandas as pd
 import torch
 
 from advisor.data import Dataset, PreparedSplit, SplitCache, prepare_split
+from advisor.trials.engine import predict
 from advisor.trials.metrics import classification_metrics, regression_metrics
-from advisor.trials.model import build_mlp
-from advisor.trials.runner import TrialResult, _predict, resolve_device, train
+from advisor.trials.network import Shape, StackedMLP
+from advisor.trials.runner import TrialResult, TrialSpec, run_trials
 from advisor_core.errors import DataError, SearchError
 
 __all__ = ["MODEL_FORMAT", "MODEL_FORMAT_VERSION", "FittedModel", "fit_model", "fit_on_all_rows"]
 
 MODEL_FORMAT = "tuning-advisor-model"
-MODEL_FORMAT_VERSION = 1
+#: 2: the stacked network of space ``mlp`` version 2 (version 1 files cannot be read).
+MODEL_FORMAT_VERSION = 2
 
 
 class FittedModel:
@@ -32,9 +34,10 @@ class FittedModel:
 
     Parameters
     ----------
-    module : torch.nn.Module
-        The trained network (kept on the CPU in float64: predictions do not depend on how rows
-        are batched).
+    shape : Shape
+        The network's shape.
+    state : mapping of str to Tensor
+        The trained parameters (one model).
     preprocessor : TabularPreprocessor
         The fitted feature preprocessing.
     target_encoder : TargetEncoder
@@ -43,10 +46,8 @@ class FittedModel:
         The configuration the network was trained with.
     task : {"classification", "regression"}
         The task.
-    n_features : int
-        Width of the preprocessed features (the network's input).
-    n_outputs : int
-        The network's outputs (classes, or 1).
+    y_range : tuple of float, optional
+        Regression outputs (standardized) are clipped to it, as in training.
     feature_columns : list of str, optional
         The raw feature columns ``predict`` expects (default: the preprocessor's).
     result : TrialResult, optional
@@ -55,23 +56,24 @@ class FittedModel:
 
     def __init__(
         self,
-        module: torch.nn.Module,
+        shape: Shape,
+        state: Mapping[str, torch.Tensor],
         preprocessor: Any,
         target_encoder: Any,
         config: Mapping[str, Any],
         *,
         task: str,
-        n_features: int,
-        n_outputs: int,
+        y_range: tuple[float, float] | None = None,
         feature_columns: list[str] | None = None,
         result: TrialResult | None = None,
     ) -> None:
-        self.module = module.to("cpu").double().eval()
+        self.shape = shape
+        self.state = {k: v.detach().to("cpu", torch.float32) for k, v in state.items()}
+        self.net = StackedMLP.from_state(shape, self.state, dtype=torch.float64)
         self.preprocessor = preprocessor
         self.target_encoder = target_encoder
         self.task = task
-        self.n_features = int(n_features)
-        self.n_outputs = int(n_outputs)
+        self.y_range = y_range
         self.config = dict(config)
         self.result = result
         self.feature_columns = list(feature_columns or self.preprocessor.columns_)
@@ -79,20 +81,24 @@ class FittedModel:
     @classmethod
     def from_split(
         cls,
-        module: torch.nn.Module,
+        shape: Shape,
+        state: Mapping[str, torch.Tensor],
         split: PreparedSplit,
         config: Mapping[str, Any],
         result: TrialResult | None = None,
     ) -> FittedModel:
         """The model trained on ``split`` (its preprocessing and target encoding)."""
+        y_range = None
+        if split.task == "regression":
+            y_range = (float(np.min(split.y_train)), float(np.max(split.y_train)))
         return cls(
-            module,
+            shape,
+            state,
             split.preprocessor,
             split.target_encoder,
             config,
             task=split.task,
-            n_features=split.n_features,
-            n_outputs=split.n_classes if split.task == "classification" else 1,
+            y_range=y_range,
             result=result,
         )
 
@@ -102,7 +108,7 @@ class FittedModel:
 
     def _raw(self, X: pd.DataFrame) -> np.ndarray:
         Xt = torch.from_numpy(self.preprocessor.transform(X)).double()
-        return _predict(self.module, Xt, self.task)
+        return predict(self.net, Xt, self.task, self.y_range)[0]
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         if self.task != "classification":
@@ -129,15 +135,14 @@ class FittedModel:
     def to_dict(self) -> dict[str, Any]:
         """The saved form (format ``tuning-advisor-model``, weights as float32)."""
         buf = io.BytesIO()
-        torch.save(self.module.float().state_dict(), buf)
-        self.module.double()
+        torch.save(self.state, buf)
         return {
             "format": MODEL_FORMAT,
             "version": MODEL_FORMAT_VERSION,
             "config": self.config,
             "task": self.task,
-            "n_features": self.n_features,
-            "n_outputs": self.n_outputs,
+            "shape": self.shape.to_dict(),
+            "y_range": self.y_range,
             "feature_columns": self.feature_columns,
             "preprocessor": self.preprocessor,
             "target_encoder": self.target_encoder,
@@ -155,16 +160,17 @@ class FittedModel:
                 f"model format version {payload.get('version')!r}, this advisor reads "
                 f"{MODEL_FORMAT_VERSION}"
             )
-        module = build_mlp(payload["n_features"], payload["n_outputs"], payload["config"])
-        module.load_state_dict(torch.load(io.BytesIO(payload["state_dict"]), weights_only=True))
+        shape = Shape.from_dict(payload["shape"])
+        state = torch.load(io.BytesIO(payload["state_dict"]), weights_only=True)
+        y_range = payload.get("y_range")
         return cls(
-            module,
+            shape,
+            state,
             payload["preprocessor"],
             payload["target_encoder"],
             payload["config"],
             task=payload["task"],
-            n_features=payload["n_features"],
-            n_outputs=payload["n_outputs"],
+            y_range=None if y_range is None else (float(y_range[0]), float(y_range[1])),
             feature_columns=payload["feature_columns"],
         )
 
@@ -199,20 +205,15 @@ def fit_model(
     time_limit: float | None = None,
     objective: str | None = None,
 ) -> tuple[TrialResult, FittedModel | None]:
-    """Train like :func:`run_trial` and also return the trained model (``None`` if it failed)."""
-    resolve_device(device)
-    result, module, split = train(
-        data,
-        config,
-        epochs=epochs,
-        seed=seed,
-        device=device,
-        time_limit=time_limit,
-        objective=objective,
-    )
-    if module is None:
+    """Train like :func:`run_trial` and also return the model of the best epoch (``None`` if
+    the training failed or diverged)."""
+    spec = TrialSpec(config, seed, epochs, None, time_limit)
+    results, kept = run_trials(data, [spec], device=device, objective=objective, keep="best")
+    result, got = results[0], kept[0]
+    if got is None:
         return result, None
-    return result, FittedModel.from_split(module, split, result.config, result)
+    split, shape, state = got
+    return result, FittedModel.from_split(shape, state, split, result.config, result)
 
 
 def fit_on_all_rows(
@@ -223,13 +224,21 @@ def fit_on_all_rows(
     seed: int = 0,
     device: str = "auto",
 ) -> FittedModel:
-    """Train ``config`` on every row of ``dataset`` (no validation split), for prediction;
-    a :class:`SearchError` if the training fails or diverges."""
+    """Train ``config`` on every row of ``dataset`` for ``epochs`` (no validation split: the
+    last epoch is kept), for prediction; a :class:`SearchError` if the training fails."""
     rows = np.arange(dataset.n_rows)
-    split = prepare_split(dataset, str(config["feature_scaling"]), rows=(rows, rows))
-    result, module, split = train(split, config, epochs=epochs, seed=seed, device=device)
-    if module is None:
+    split = prepare_split(
+        dataset,
+        str(config["feature_scaling"]),
+        categorical=str(config.get("categorical_encoding", "onehot")),
+        rows=(rows, rows),
+    )
+    spec = TrialSpec(config, seed, epochs)
+    results, kept = run_trials(split, [spec], device=device, keep="last")
+    result, got = results[0], kept[0]
+    if got is None or result.status in ("failed", "diverged"):
         raise SearchError(
             f"the final model did not train: {result.status} ({result.message})", result.status
         )
-    return FittedModel.from_split(module, split, result.config, result)
+    _, shape, state = got
+    return FittedModel.from_split(shape, state, split, result.config, result)

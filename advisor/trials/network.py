@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import torch
@@ -69,6 +69,26 @@ class Shape:
     categorical_columns: tuple[int, ...] = ()  # input columns holding category codes
     cardinalities: tuple[int, ...] = ()  # per categorical column; code == cardinality: unknown
 
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Shape:
+        return cls(
+            n_inputs=int(d["n_inputs"]),
+            n_outputs=int(d["n_outputs"]),
+            num_layers=int(d["num_layers"]),
+            width=int(d["width"]),
+            activation=str(d["activation"]),
+            normalization=str(d["normalization"]),
+            numerical_embedding=str(d["numerical_embedding"]),
+            parametrization=str(d["parametrization"]),
+            numeric_columns=tuple(int(j) for j in d["numeric_columns"]),
+            bin_edges=tuple(tuple(float(v) for v in e) for e in d["bin_edges"]),
+            categorical_columns=tuple(int(j) for j in d["categorical_columns"]),
+            cardinalities=tuple(int(c) for c in d["cardinalities"]),
+        )
+
 
 @dataclass
 class TensorParam:
@@ -107,6 +127,8 @@ class StackedMLP:
         generators: Sequence[torch.Generator],
         init_batch: torch.Tensor | None = None,
         device: torch.device | None = None,
+        *,
+        data_init: bool = True,
     ) -> None:
         if shape.activation not in _ACT:
             raise ValueError(f"unknown activation {shape.activation!r}")
@@ -177,7 +199,7 @@ class StackedMLP:
             p.value = p.value.to(self.device)
         self.buffers.running_mean = [t.to(self.device) for t in self.buffers.running_mean]
         self.buffers.running_var = [t.to(self.device) for t in self.buffers.running_var]
-        if ntk:
+        if ntk and data_init:
             if init_batch is None:
                 raise ValueError("the ntk parametrization needs an initialisation batch")
             self._data_init(init_batch.to(self.device), gens)
@@ -359,8 +381,27 @@ class StackedMLP:
     def parameters(self) -> list[TensorParam]:
         return list(self.params.values())
 
-    def to_payload(self) -> dict[str, Any]:
-        return {"params": {k: p.value.detach().cpu() for k, p in self.params.items()}}
+    @classmethod
+    def from_state(
+        cls,
+        shape: Shape,
+        state: Mapping[str, torch.Tensor],
+        device: torch.device | None = None,
+        dtype: torch.dtype = torch.float32,
+    ) -> StackedMLP:
+        """One model (``M`` = 1) with the parameters of :meth:`state`, in ``dtype`` (float64:
+        predictions do not depend on how rows are batched)."""
+        net = cls(shape, [torch.Generator().manual_seed(0)], device=device, data_init=False)
+        net.load_state(0, {k: v.to(net.device) for k, v in state.items()})
+        with torch.no_grad():
+            for p in net.params.values():
+                p.value = p.value.detach().to(dtype)
+            net.buffers.running_mean = [b.to(dtype) for b in net.buffers.running_mean]
+            net.buffers.running_var = [b.to(dtype) for b in net.buffers.running_var]
+            if hasattr(net, "_edges"):
+                net._edges = net._edges.to(dtype)
+        net.training = False
+        return net
 
 
 def _dropout(

@@ -95,23 +95,23 @@ class StackedOptimizer:
                 continue
             shape = (-1,) + (1,) * (p.value.dim() - 1)
             lr_p = (lr * p.lr_factor).view(shape)
-            wd_p = (weight_decay * p.wd_factor).view(shape)
             mom = momentum.view(shape)
             x = p.value
             if self.kind == "adamw":
+                # in-place updates with two temporaries per parameter (the stack is memory-bound)
+                if p.wd_factor:
+                    x.mul_(1.0 - lr_p * (weight_decay * p.wd_factor).view(shape))
                 b2 = beta2.view(shape)
-                x.mul_(1.0 - lr_p * wd_p)
-                self.m[i].mul_(mom).add_((1.0 - mom) * g)
-                self.v[i].mul_(b2).add_((1.0 - b2) * g * g)
-                c1 = 1.0 - mom**self.t
-                c2 = 1.0 - b2**self.t
-                denom = (self.v[i] / c2).sqrt_().add_(self.eps)
-                x.sub_(lr_p * (self.m[i] / c1) / denom)
+                self.m[i].lerp_(g, 1.0 - mom)
+                self.v[i].lerp_(g * g, 1.0 - b2)
+                denom = self.v[i].div(1.0 - b2**self.t).sqrt_().add_(self.eps)
+                denom.mul_((1.0 - mom**self.t) / lr_p)
+                x.addcdiv_(self.m[i], denom, value=-1.0)
             else:
-                d = g + wd_p * x if p.wd_factor else g
+                d = g.add(x * (weight_decay * p.wd_factor).view(shape)) if p.wd_factor else g
                 buf = self.m[i]
                 if self.t == 1:
                     buf.copy_(d)
                 else:
                     buf.mul_(mom).add_(d)
-                x.sub_(lr_p * (d + mom * buf))
+                x.sub_(lr_p * d.add(mom * buf))

@@ -1,10 +1,20 @@
-"""One short PyTorch trial: (dataset split, config, epoch budget, seed) -> learning curve + metrics.
+"""Trials of the ``mlp`` space: (dataset split, configuration, epoch budget, seed) -> learning
+curve + metrics, one at a time or many at once.
 
-Tensors stay on the device and batches are slices of a per-epoch permutation (no DataLoader,
-no per-batch host transfers). On the CPU the same config, data and seed give an identical
-curve. A non-finite loss stops the trial as ``diverged`` (on the CPU at the very step; on CUDA
-within 32 steps, the step itself is reported); exceptions become ``failed``; a time limit gives
-``timeout``; an epoch callback that returns ``True`` gives ``pruned``.
+:func:`run_trials` groups the trials it is given by what they must share to train as one stack
+(architecture shape, feature encoding, batch size, optimizer; see
+:mod:`advisor.trials.engine`) and trains each group in one vectorised loop: all seeds of a
+configuration, and configurations that differ only in learning rate, momentum, weight decay,
+dropout, label smoothing or schedules, cost little more than one. :func:`run_trial` is one
+trial. Each trial keeps its own random streams, so its outcome does not depend on what it was
+grouped with (up to floating-point rounding).
+
+A trial reports its **best epoch**: ``score`` and ``metrics`` are the validation objective and
+metrics of the epoch with the best objective (the model a user gets), the learning curve keeps
+every epoch. Statuses: ``complete``; ``pruned`` (the epoch hook said stop); ``diverged`` (a
+non-finite loss or prediction: on the CPU at that step, on CUDA within 32 steps); ``timeout``;
+``failed`` (an exception). Tensors stay on the device (``device="auto"`` uses CUDA when there
+is one); on the CPU the same configuration, data and seed give an identical curve.
 """
 
 from __future__ import annotations
@@ -13,22 +23,23 @@ import math
 import os
 import platform
 import time
-from collections.abc import Callable, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
 from advisor.data import PreparedSplit, SplitCache
+from advisor.trials.engine import Member, MemberResult, train_stack
 from advisor.trials.metrics import (
     check_objective,
     classification_metrics,
     objective_value,
     regression_metrics,
 )
-from advisor.trials.model import build_mlp, build_optimizer, lr_factor
+from advisor.trials.network import PL_BINS, Shape
 from advisor_core.errors import ConfigError
 from advisor_core.spaces import MLP_SPACE, SearchSpace
 
@@ -38,18 +49,21 @@ __all__ = [
     "EpochCallback",
     "EpochRecord",
     "TrialResult",
+    "TrialSpec",
     "hardware_description",
     "resolve_device",
     "run_trial",
+    "run_trials",
     "set_threads",
-    "train",
+    "shape_of",
 ]
 
 STATUSES = ("complete", "pruned", "failed", "diverged", "timeout")
 MAX_EPOCHS = 1000
 #: ``on_epoch(epoch, objective)``; return True to stop the trial as ``pruned``.
 EpochCallback = Callable[[int, float], bool]
-_EVAL_CHUNK = 8192
+#: ``on_epoch(index, epoch, objective)`` of :func:`run_trials` (``index`` into its specs).
+StackEpochCallback = Callable[[int, int, float], bool]
 
 
 @dataclass(frozen=True)
@@ -64,7 +78,7 @@ class EpochRecord:
 
 @dataclass(frozen=True)
 class TrialResult:
-    """The immutable outcome of one trial."""
+    """The immutable outcome of one trial (``score``/``metrics``: its best epoch's)."""
 
     config: dict[str, Any]
     task: str
@@ -81,6 +95,8 @@ class TrialResult:
     n_train: int
     n_valid: int
     message: str | None = None
+    best_epoch: int | None = None
+    space_version: int = MLP_SPACE.version
     extra: dict[str, Any] = field(default_factory=dict)
 
     def curve(self) -> list[dict[str, Any]]:
@@ -91,6 +107,18 @@ class TrialResult:
         d = asdict(self)
         d["learning_curve"] = self.curve()
         return d
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    """One trial to run: a configuration (completed from the space's default), its seed, its
+    epoch budget, the schedules' horizon (default: the budget) and a time limit (seconds)."""
+
+    config: Mapping[str, Any]
+    seed: int = 0
+    epochs: int = 20
+    horizon: int | None = None
+    time_limit: float | None = None
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -120,161 +148,180 @@ def hardware_description(device: torch.device | None = None) -> str:
     return f"cpu:{platform.machine()}x{os.cpu_count()}:threads{torch.get_num_threads()}"
 
 
-def _predict(model: nn.Module, X: torch.Tensor, task: str) -> np.ndarray:
-    model.eval()
-    outs = []
-    with torch.no_grad():
-        for i in range(0, X.shape[0], _EVAL_CHUNK):
-            out = model(X[i : i + _EVAL_CHUNK])
-            if task == "classification":
-                out = torch.softmax(out.float(), dim=1)
-            else:
-                out = out.float().squeeze(1)
-            outs.append(out)
-    return torch.cat(outs).cpu().numpy().astype(np.float64)
+def _bin_edges(X: np.ndarray, columns: Sequence[int]) -> tuple[tuple[float, ...], ...]:
+    """Quantile bin edges of each numeric column (piecewise-linear embeddings)."""
+    qs = np.linspace(0.0, 1.0, PL_BINS + 1)
+    return tuple(
+        tuple(float(v) for v in np.unique(np.quantile(X[:, j], qs))) or (0.0, 1.0) for j in columns
+    )
 
 
-def _evaluate(
-    model: nn.Module,
-    X: torch.Tensor,
-    split: PreparedSplit,
-) -> tuple[dict[str, float], float | None]:
-    out = _predict(model, X, split.task)
-    if not np.all(np.isfinite(out)):
-        return {}, None
-    if split.task == "classification":
-        m = classification_metrics(split.y_valid, out)
-        return m, m["log_loss"]
-    y = split.target_encoder.inverse(split.y_valid)
-    pred = split.target_encoder.inverse(out)
-    m = regression_metrics(y, pred)
-    return m, float(np.mean((out - split.y_valid) ** 2))
+def shape_of(config: Mapping[str, Any], split: PreparedSplit) -> Shape:
+    """The network shape of ``config`` on ``split`` (what stacked models must share)."""
+    emb = str(config["numerical_embedding"])
+    numeric = split.numeric_columns if emb != "none" else ()
+    return Shape(
+        n_inputs=split.n_features,
+        n_outputs=split.n_classes if split.task == "classification" else 1,
+        num_layers=int(config["num_layers"]),
+        width=int(config["width"]),
+        activation=str(config["activation"]),
+        normalization=str(config["normalization"]),
+        numerical_embedding=emb,
+        parametrization=str(config["parametrization"]),
+        numeric_columns=tuple(numeric),
+        bin_edges=_bin_edges(split.X_train, numeric) if emb == "piecewise_linear" else (),
+        categorical_columns=split.categorical_columns,
+        cardinalities=split.cardinalities,
+    )
 
 
-def _batches(n: int, batch_size: int) -> list[tuple[int, int]]:
-    bs = min(batch_size, n)
-    spans = [(i, min(i + bs, n)) for i in range(0, n, bs)]
-    if len(spans) > 1 and spans[-1][1] - spans[-1][0] < 2:
-        spans.pop()  # a batch of one breaks batch norm and adds only noise
-    return spans
+def _stack_key(config: Mapping[str, Any]) -> tuple[Any, ...]:
+    shape_keys = (
+        "num_layers",
+        "width",
+        "activation",
+        "normalization",
+        "numerical_embedding",
+        "parametrization",
+    )
+    encoding = (config["feature_scaling"], config["categorical_encoding"])
+    return (*encoding, *(config[k] for k in shape_keys), config["batch_size"], config["optimizer"])
 
 
-def train(
-    data: SplitCache | PreparedSplit,
-    config: Mapping[str, Any],
-    *,
-    epochs: int = 20,
-    seed: int = 0,
-    device: str = "auto",
-    time_limit: float | None = None,
-    on_epoch: EpochCallback | None = None,
-    objective: str | None = None,
-    max_epochs: int | None = None,
-    space: SearchSpace = MLP_SPACE,
-) -> tuple[TrialResult, nn.Module | None, PreparedSplit]:
-    """Train one configuration; return the result, the final model (if any) and the split."""
-    cfg = space.validate(config)
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or not 1 <= epochs <= MAX_EPOCHS:
-        raise ConfigError(f"epochs is {epochs!r}, but must be an integer in [1, {MAX_EPOCHS}]")
-    horizon = max(epochs, max_epochs or epochs)
-    if time_limit is not None and not time_limit > 0:
-        raise ConfigError(f"time_limit is {time_limit!r}, but must be > 0 seconds")
-    split = data.prepared(cfg["feature_scaling"]) if isinstance(data, SplitCache) else data
-    obj = check_objective(split.task, objective)
-    dev = resolve_device(device)
-    t0 = time.perf_counter()
-    curve: list[EpochRecord] = []
-    status, message = "complete", None
-    metrics: dict[str, float] = {}
-    model: nn.Module | None = None
-    try:
-        torch.manual_seed(seed)
-        gen = torch.Generator(device="cpu").manual_seed(seed)
-        X_tr = torch.from_numpy(split.X_train).to(dev)
-        X_va = torch.from_numpy(split.X_valid).to(dev)
+def _evaluation(split: PreparedSplit, objective: str) -> Any:
+    def evaluate(pred: np.ndarray) -> tuple[dict[str, float], float | None, float | None]:
+        if not np.all(np.isfinite(pred)):
+            return {}, None, None
         if split.task == "classification":
-            y_tr = torch.from_numpy(split.y_train).to(dev)
-            n_out, loss_fn = split.n_classes, cast(nn.Module, nn.CrossEntropyLoss())
-        else:
-            y_tr = torch.from_numpy(split.y_train).to(dev).unsqueeze(1)
-            n_out, loss_fn = 1, nn.MSELoss()
-        model = build_mlp(split.n_features, n_out, cfg).to(dev)
-        opt = build_optimizer(model, cfg)
-        base_lr = float(cfg["learning_rate"])
-        spans = _batches(X_tr.shape[0], int(cfg["batch_size"]))
-        check_every = 1 if dev.type == "cpu" else 32
-        for epoch in range(1, epochs + 1):
-            for g in opt.param_groups:
-                g["lr"] = base_lr * lr_factor(cfg["lr_schedule"], (epoch - 1) / horizon)
-            model.train()
-            perm = torch.randperm(X_tr.shape[0], generator=gen).to(dev)
-            Xp, yp = X_tr[perm], y_tr[perm]
-            losses = torch.zeros(len(spans), device=dev)
-            bad_step, checked = None, 0
-            for s, (a, b) in enumerate(spans):
-                opt.zero_grad(set_to_none=True)
-                loss = loss_fn(model(Xp[a:b]), yp[a:b])
-                losses[s] = loss.detach()
-                if (s + 1) % check_every == 0 or s == len(spans) - 1:
-                    window = losses[checked : s + 1]
-                    if not bool(torch.isfinite(window).all().item()):
-                        bad_step = checked + int((~torch.isfinite(window)).nonzero()[0].item())
-                        break
-                    checked = s + 1
-                loss.backward()
-                opt.step()
-                if time_limit is not None and time.perf_counter() - t0 > time_limit:
-                    status = "timeout"
-                    break
-            if bad_step is not None:
-                status = "diverged"
-                message = f"non-finite training loss at epoch {epoch}, step {bad_step + 1}"
-                break
-            if status == "timeout":
-                message = f"time limit of {time_limit:g} s reached during epoch {epoch}"
-                break
-            train_loss = float(losses.mean().item())
-            metrics, valid_loss = _evaluate(model, X_va, split)
-            value = objective_value(metrics, obj)
-            if value is None or not math.isfinite(value):
-                status = "diverged"
-                message = f"non-finite validation predictions at epoch {epoch}"
-                metrics = {}
-                break
-            curve.append(EpochRecord(epoch, value, train_loss, valid_loss))
-            if on_epoch is not None and on_epoch(epoch, value):
-                status = "pruned"
-                break
-            if time_limit is not None and time.perf_counter() - t0 > time_limit and epoch < epochs:
-                status = "timeout"
-                message = f"time limit of {time_limit:g} s reached after epoch {epoch}"
-                break
-    except (RuntimeError, ValueError, MemoryError, IndexError) as exc:
-        status = "failed"
-        text = str(exc).strip()
-        message = f"{type(exc).__name__}: {text.splitlines()[0][:300] if text else ''}"
-        model = None
-    score = curve[-1].objective if curve and status in ("complete", "pruned", "timeout") else None
-    if status in ("diverged", "failed"):
-        metrics = {}
-    result = TrialResult(
-        config=cfg,
+            m = classification_metrics(split.y_valid, pred)
+            return m, objective_value(m, objective), m["log_loss"]
+        y = split.target_encoder.inverse(split.y_valid)
+        m = regression_metrics(y, split.target_encoder.inverse(pred))
+        return m, objective_value(m, objective), float(np.mean((pred - split.y_valid) ** 2))
+
+    return evaluate
+
+
+def _check_budget(spec: TrialSpec) -> None:
+    e = spec.epochs
+    if isinstance(e, bool) or not isinstance(e, int) or not 1 <= e <= MAX_EPOCHS:
+        raise ConfigError(f"epochs is {e!r}, but must be an integer in [1, {MAX_EPOCHS}]")
+    if spec.time_limit is not None and not spec.time_limit > 0:
+        raise ConfigError(f"time_limit is {spec.time_limit!r}, but must be > 0 seconds")
+
+
+def run_trials(
+    data: SplitCache | PreparedSplit,
+    specs: Sequence[TrialSpec],
+    *,
+    device: str = "auto",
+    objective: str | None = None,
+    on_epoch: StackEpochCallback | None = None,
+    keep: str | None = None,
+    space: SearchSpace = MLP_SPACE,
+) -> tuple[list[TrialResult], list[tuple[PreparedSplit, Shape, dict[str, torch.Tensor]] | None]]:
+    """Train every trial of ``specs`` on ``data``, stacking those that can train together.
+
+    Returns the results in the order of ``specs`` and, with ``keep`` (``"best"`` or
+    ``"last"``), each trial's split, shape and kept parameters (``None`` where it failed).
+    """
+    configs = [space.validate(dict(s.config), complete=True) for s in specs]
+    for s in specs:
+        _check_budget(s)
+    dev = resolve_device(device)
+    groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for i, c in enumerate(configs):
+        groups[_stack_key(c)].append(i)
+    results: list[TrialResult | None] = [None] * len(specs)
+    kept: list[tuple[PreparedSplit, Shape, dict[str, torch.Tensor]] | None] = [None] * len(specs)
+    for index in groups.values():
+        first = configs[index[0]]
+        split = (
+            data.prepared(first["feature_scaling"], first["categorical_encoding"])
+            if isinstance(data, SplitCache)
+            else data
+        )
+        obj = check_objective(split.task, objective)
+        members = [
+            Member(
+                configs[i],
+                int(specs[i].seed),
+                specs[i].epochs,
+                max(specs[i].epochs, specs[i].horizon or specs[i].epochs),
+                specs[i].time_limit,
+            )
+            for i in index
+        ]
+        hook = None if on_epoch is None else _member_hook(on_epoch, index)
+
+        t0 = time.perf_counter()
+        shape = shape_of(first, split)
+        try:
+            outs = train_stack(
+                shape,
+                members,
+                split.X_train,
+                split.y_train,
+                split.X_valid,
+                _evaluation(split, obj),
+                task=split.task,
+                batch_size=int(first["batch_size"]),
+                optimizer=str(first["optimizer"]),
+                device=dev,
+                on_epoch=hook,
+                keep=keep,
+                y_range=_y_range(split),
+            )
+        except (RuntimeError, ValueError, MemoryError, IndexError) as exc:
+            text = str(exc).strip()
+            message = f"{type(exc).__name__}: {text.splitlines()[0][:300] if text else ''}"
+            outs = [MemberResult(status="failed", message=message) for _ in members]
+            for o in outs:
+                o.runtime_s = time.perf_counter() - t0
+        for i, m, out in zip(index, members, outs, strict=True):
+            results[i] = _result(out, m, split, obj, dev)
+            if keep and out.state is not None and out.status != "diverged":
+                kept[i] = (split, shape, out.state)
+    return [r for r in results if r is not None], kept
+
+
+def _member_hook(
+    on_epoch: StackEpochCallback, index: list[int]
+) -> Callable[[int, int, float], bool]:
+    """The stack's hook (member of the group) as the caller's (index into its specs)."""
+    return lambda member, epoch, value: on_epoch(index[member], epoch, value)
+
+
+def _y_range(split: PreparedSplit) -> tuple[float, float] | None:
+    if split.task != "regression":
+        return None
+    return float(np.min(split.y_train)), float(np.max(split.y_train))
+
+
+def _result(
+    out: MemberResult, member: Member, split: PreparedSplit, objective: str, dev: torch.device
+) -> TrialResult:
+    curve = tuple(EpochRecord(e, v, tl, vl) for e, v, tl, vl in out.curve)
+    scored = out.status in ("complete", "pruned", "timeout") and out.best_epoch > 0
+    return TrialResult(
+        config=dict(member.config),
         task=split.task,
-        objective=obj,
-        status=status,
-        score=score,
+        objective=objective,
+        status=out.status,
+        score=float(out.best_value) if scored and math.isfinite(out.best_value) else None,
         epochs=len(curve),
-        max_epochs=epochs,
-        seed=seed,
-        learning_curve=tuple(curve),
-        metrics=dict(metrics) if curve else {},
-        runtime_s=time.perf_counter() - t0,
+        max_epochs=member.epochs,
+        seed=member.seed,
+        learning_curve=curve,
+        metrics=dict(out.best_metrics) if scored else {},
+        runtime_s=out.runtime_s,
         device=str(dev),
         n_train=int(split.X_train.shape[0]),
         n_valid=int(split.X_valid.shape[0]),
-        message=message,
+        message=out.message,
+        best_epoch=out.best_epoch if scored else None,
     )
-    return result, (model if status in ("complete", "pruned", "timeout") else None), split
 
 
 def run_trial(
@@ -291,18 +338,10 @@ def run_trial(
 ) -> TrialResult:
     """Train ``config`` for ``epochs`` on ``data`` and return its :class:`TrialResult`.
 
-    ``max_epochs`` is the planned horizon of the learning-rate schedule (defaults to
-    ``epochs``), so a trial stopped early by a pruner follows the same curve as a full one.
+    ``max_epochs`` is the planned horizon of the schedules (defaults to ``epochs``), so a
+    trial stopped early by a pruner follows the same curve as a full one.
     """
-    result, _, _ = train(
-        data,
-        config,
-        epochs=epochs,
-        seed=seed,
-        device=device,
-        time_limit=time_limit,
-        on_epoch=on_epoch,
-        objective=objective,
-        max_epochs=max_epochs,
-    )
-    return result
+    hook = None if on_epoch is None else (lambda _i, epoch, value: on_epoch(epoch, value))
+    spec = TrialSpec(config, seed, epochs, max_epochs, time_limit)
+    results, _ = run_trials(data, [spec], device=device, objective=objective, on_epoch=hook)
+    return results[0]

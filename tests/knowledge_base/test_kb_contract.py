@@ -43,7 +43,7 @@ def test_contributed_trials_come_back_with_their_meta_features(kb: KnowledgeBase
     s = kb.stats()
     assert (s["datasets"], s["groups"], s["trials"]) == (1, 1, 5)
     assert s["by_task"]["classification"] == {"datasets": 1, "trials": 5}
-    assert s["by_space"]["mlp@1"] == {
+    assert s["by_space"]["mlp@2"] == {
         "trials": 5,
         "datasets": 1,
         "configs": 1,

@@ -317,7 +317,7 @@ def test_the_shipped_artifact_loads_saves_and_reloads_with_identical_scores(tmp_
     is the same file (but for the writer's version) and scores exactly as before."""
     from tests.conftest import REPO
 
-    shipped = REPO / "knowledge_base" / "seed" / "ranker-mlp.json"
+    shipped = REPO / "knowledge_base" / "seed" / "ranker-mlp@1.json"
     art = RankerArtifact.load(shipped)
     art.save(tmp_path / "again.json")
     again = RankerArtifact.load(tmp_path / "again.json")

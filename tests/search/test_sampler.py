@@ -28,7 +28,11 @@ def test_warm_start_enqueues_suggestions_into_a_users_study(shared_synthetic_kb)
     study = optuna.create_study(
         direction="maximize", sampler=advisor_sampler(X, y, advisor=adv, param_map=mapping)
     )
-    queued = warm_start(study, X, y, k=3, advisor=adv, param_map=mapping)
+    ranges = {
+        "lr": optuna.distributions.FloatDistribution(1e-4, 1e-1, log=True),
+        "units": optuna.distributions.IntDistribution(8, 512, log=True),
+    }
+    queued = warm_start(study, X, y, k=3, advisor=adv, param_map=mapping, distributions=ranges)
     assert len(queued) == 3 and all(set(q) == {"lr", "units"} for q in queued)
     assert warm_start(study, X, y, k=3, advisor=adv, param_map=mapping) == []  # once per study
 

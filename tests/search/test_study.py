@@ -187,7 +187,7 @@ def test_save_model_refits_the_best_config_and_predict_uses_it(
         "--epochs",
         "3",
         "--strategy",
-        "random",
+        "warm",
         "--kb",
         kb_copy,
         "--save-model",

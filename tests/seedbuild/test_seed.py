@@ -42,19 +42,30 @@ def test_rebuilding_a_dataset_reproduces_its_stored_results() -> None:
     Bit-identical curves against the seed need the CPU type that built it: float32 sums
     round differently with other vector instructions, and a training run amplifies that in the
     later digits (the final objective is unchanged on the machines tried)."""
+    from advisor_core.spaces import config_hash
     from knowledge_base.logfiles import read_records
+    from seedbuild.corpus import corpus
     from seedbuild.design import Design, Job, design_configs, run_jobs
 
-    design, configs = Design(), design_configs(Design())
+    design = Design()
     stored = [
-        r for r in read_records(SEED_FILE) if r["dataset"]["name"] == "keel:iris" and r["seed"] == 0
+        r
+        for r in read_records(SEED_FILE)
+        if r.get("space_version") == design.space_version and r["max_epochs"] == design.epochs
     ]
     if not stored:
-        pytest.skip("keel:iris is not in the seed yet")
-    by_id = {r["trial_id"]: r for r in stored}
-    job = Job("keel:iris", ((0, 0), (1, 0), (7, 0), (30, 0)))
-    rebuilt = run_jobs(job, design, configs)
-    again = run_jobs(job, design, configs)
+        pytest.skip("the seed has no version-2 trials yet")
+    # the smallest dataset of the seed, and four of its configurations (two stacks' worth)
+    name = min(stored, key=lambda r: (r["dataset"]["n_rows"], r["dataset"]["name"]))["dataset"][
+        "name"
+    ]
+    task = {e.name: e.task for e in corpus()}[name]
+    index = {config_hash(c): i for i, c in enumerate(design_configs(design, task))}
+    by_id = {r["trial_id"]: r for r in stored if r["dataset"]["name"] == name}
+    picked = sorted({(index[config_hash(r["config"])], r["seed"]) for r in by_id.values()})[:4]
+    job = Job(name, tuple(picked), design.epochs)
+    rebuilt = run_jobs(job, design)
+    again = run_jobs(job, design)
     fields = ("trial_id", "config", "status", "score", "epochs", "learning_curve", "metrics")
     for a, b in zip(rebuilt, again, strict=True):
         for key in fields:
@@ -65,9 +76,10 @@ def test_rebuilding_a_dataset_reproduces_its_stored_results() -> None:
         if old is None:
             continue
         compared += 1
-        for key in ("config", "status", "epochs"):
+        for key in ("config", "status"):
             assert rec[key] == old[key], key
-        assert rec["score"] == pytest.approx(old["score"], abs=0.02)
+        if rec["score"] is not None:
+            assert rec["score"] == pytest.approx(old["score"], abs=0.02)
         assert rec["dataset"]["fingerprint"] == old["dataset"]["fingerprint"]
         assert rec["dataset"]["meta_features"] == old["dataset"]["meta_features"]
     assert compared == len(rebuilt)

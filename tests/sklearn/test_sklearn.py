@@ -39,8 +39,16 @@ _kb.close()
 
 # Every scikit-learn check passes; we skip none. One check skips itself:
 # check_array_api_input (one per estimator) runs only with SCIPY_ARRAY_API=1; the estimators
-# take NumPy / pandas input and do not claim array-API support.
-@parametrize_with_checks([MLPClassifier(kb=SYN_KB), MLPRegressor(kb=SYN_KB)])
+# take NumPy / pandas input and do not claim array-API support. The checks verify the
+# estimator contract with the fixed `default` recipe (they include accuracy thresholds on
+# sklearn's toy data, which the synthetic knowledge base's advice, where only the learning
+# rate matters, is not meant to meet); the advice path has its own tests below.
+@parametrize_with_checks(
+    [
+        MLPClassifier(hyperparameters="default", kb=SYN_KB),
+        MLPRegressor(hyperparameters="default", kb=SYN_KB),
+    ]
+)
 def test_scikit_learn_estimator_checks(estimator, check) -> None:
     check(estimator)
 

@@ -1,4 +1,4 @@
-"""The PyTorch network of the ``mlp`` space."""
+"""The PyTorch network of the ``mlp`` space, version 1 (the baseline of ``bench_engine.py``)."""
 
 from __future__ import annotations
 
