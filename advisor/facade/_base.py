@@ -123,8 +123,10 @@ class AdvisorBase:
         sp = self.space(space)
         trials = self.kb.trials(sp.name, version=sp.version, with_curves=True)
         if trials.empty:
+            older = self.kb.space_version(sp.name)
+            hint = f"; --space {sp.name}@{older} asks version {older}" if older else ""
             raise RankerError(
-                f"the knowledge base has no trials of space {sp.name!r} version {sp.version}"
+                f"the knowledge base has no trials of space {sp.name!r} version {sp.version}" + hint
             )
         return performance_table(trials, sp)
 

@@ -113,7 +113,7 @@ class ArtifactCache:
                     self._artifacts[space] = art
                     return art
                 previous = previous or art
-        if progress:
+        if progress and snap["trials"]:
             progress(f"training the ranker on {snap['trials']} trials of space {space!r}")
         params = None if refit or previous is None else dict(previous.params)
         art = train_artifact(self.table(space), snap, params=params, progress=progress)

@@ -185,7 +185,12 @@ def _evaluate_group(
     blend_weights: tuple[float, ...] | None = None,
 ) -> list[dict[str, Any]]:
     """The per-dataset metrics of every method on the datasets of held-out group ``g``."""
-    default_hash = config_hash(named_config("default")) if table.space.name == "mlp" else None
+
+    def default_hash(task: str) -> str | None:
+        if table.space.name != "mlp":
+            return None
+        return config_hash(named_config("default", task=task, version=table.space.version))
+
     rows: list[dict[str, Any]] = []
     held = table.datasets.index[table.datasets["group"] == g]
     train = table.subset(table.datasets.index[table.datasets["group"] != g])
@@ -218,9 +223,10 @@ def _evaluate_group(
             if m == "random":
                 res = _random_metrics(truth_desc)
             elif m == "default":
-                if default_hash not in hashes:
+                h = default_hash(str(info["task"]))
+                if h not in hashes:
                     continue
-                res = _random_metrics(truth_desc, truth[hashes.index(default_hash)])
+                res = _random_metrics(truth_desc, truth[hashes.index(h)])
             else:
                 score: Any
                 if m == "ranker":

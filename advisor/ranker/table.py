@@ -1,11 +1,15 @@
 """From knowledge-base trials to a performance table: one value per (dataset, configuration).
 
-The value of a trial is a smoothed learning curve: the mean of the validation objective over
-the last ``SMOOTH_EPOCHS`` epochs (the maximum over epochs rewards noise). Values are floored
-at the trivial model's level (``1 / n_classes`` for balanced accuracy, ``0`` for R²): a diverged
-or failed trial gets the floor, a timed-out trial keeps its partial curve when it has at least
-``SMOOTH_EPOCHS`` epochs. Seeds are averaged. Within a dataset the values are also normalized
-to [0, 1] (best = 1), which is what rankings, grades and regrets use.
+The value of a trial of space ``mlp`` version 1 (which kept its last epoch) is a smoothed
+learning curve: the mean of the validation objective over the last ``SMOOTH_EPOCHS`` epochs;
+from version 2 on, trials keep and report their best epoch, and that is the value (what the
+user gets; its optimism is shared by every configuration and averaged over three seeds).
+
+Values are floored at the trivial model's level (``1 / n_classes`` for balanced accuracy,
+``0`` for R²): a diverged or failed trial gets the floor, a timed-out trial keeps its partial
+curve (version 1: when it has at least ``SMOOTH_EPOCHS`` epochs). Seeds are averaged. Within
+a dataset the values are also normalized to [0, 1] (best = 1), which is what rankings, grades
+and regrets use.
 """
 
 from __future__ import annotations
@@ -19,7 +23,15 @@ import pandas as pd
 
 from advisor_core.spaces import SearchSpace
 
-__all__ = ["SMOOTH_EPOCHS", "PerformanceTable", "floor_for", "performance_table", "smoothed"]
+__all__ = [
+    "SMOOTH_EPOCHS",
+    "PerformanceTable",
+    "best_epoch_value",
+    "floor_for",
+    "performance_table",
+    "smoothed",
+    "value_rule",
+]
 
 SMOOTH_EPOCHS = 3
 _FLOORED = {"diverged", "failed"}
@@ -32,6 +44,20 @@ def floor_for(objective: str, n_classes: float | None) -> float | None:
     if objective in ("r2", "roc_auc"):
         return 0.0 if objective == "r2" else 0.5
     return None
+
+
+def best_epoch_value(curve: list[Mapping[str, Any]], status: str, score: float | None) -> float:
+    """A trial's reported score (its best epoch's objective: the model a user gets); NaN when
+    it has none, minus infinity for diverged and failed trials."""
+    if status in _FLOORED:
+        return -np.inf
+    return float(score) if score is not None else np.nan
+
+
+def value_rule(space: SearchSpace) -> Any:
+    """How a trial becomes a value: version 1 of ``mlp`` kept its last epoch, so the mean of
+    the last epochs smooths its noise; every other space reports its best epoch."""
+    return smoothed if (space.name, space.version) == ("mlp", 1) else best_epoch_value
 
 
 def smoothed(curve: list[Mapping[str, Any]], status: str, score: float | None) -> float:
@@ -80,8 +106,9 @@ def performance_table(trials: pd.DataFrame, space: SearchSpace) -> PerformanceTa
     # one objective per dataset: the most common one
     main_obj = df.groupby("fingerprint")["objective"].agg(lambda s: s.value_counts().index[0])
     df = df[df["objective"].to_numpy() == main_obj.reindex(df["fingerprint"]).to_numpy()]
+    rule = value_rule(space)
     df["value"] = [
-        smoothed(c, s, sc)
+        rule(c, s, sc)
         for c, s, sc in zip(df["learning_curve"], df["status"], df["score"], strict=True)
     ]
     floors = {

@@ -54,6 +54,7 @@ from advisor.service.models import (
 from advisor.service.runtime import Runtime
 from advisor.service.settings import Settings
 from advisor_core.errors import AdvisorError, DataError
+from advisor_core.spaces import builtin_spaces
 
 __all__ = ["CSV_PATH", "create_app", "create_app_from_env"]
 
@@ -108,7 +109,17 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
         tags=["knowledge base"],
     )
     def spaces(request: Request) -> Response:
-        return _json({"spaces": [s.to_dict() for s in _runtime(request).kb.spaces()]})
+        spaces = _runtime(request).kb.spaces()
+        newest = {s.name: max(t.version for t in spaces if t.name == s.name) for s in spaces}
+        current = {name: space.version for name, space in builtin_spaces().items()}
+        return _json(
+            {
+                "spaces": [
+                    {**s.to_dict(), "current": s.version == current.get(s.name, newest[s.name])}
+                    for s in spaces
+                ]
+            }
+        )
 
     @router.get(
         "/v1/stats",

@@ -35,7 +35,7 @@ MAX_CURVE_POINTS = 1_000
 MAX_STUDY_TRIALS = 10_000
 #: Largest magnitude of a meta-feature value (counts go up to 1e12 rows).
 MAX_META_FEATURE = 1e15
-SPACE_PATTERN = r"^[A-Za-z][A-Za-z0-9_.\-]{0,63}$"
+SPACE_PATTERN = r"^[A-Za-z][A-Za-z0-9_.\-]{0,63}(@[1-9][0-9]{0,5})?$"
 STUDY_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 METRIC_PATTERN = r"^[a-z][a-z0-9_@]{0,27}$"
 
@@ -43,7 +43,13 @@ _STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 Task = Literal["classification", "regression"]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
-SpaceName = Annotated[str, Field(pattern=SPACE_PATTERN, description="search space")]
+SpaceName = Annotated[
+    str,
+    Field(
+        pattern=SPACE_PATTERN,
+        description="search space, optionally with its version (`mlp@1`; default: current)",
+    ),
+]
 MetaValue = Annotated[
     float | None, Field(ge=-MAX_META_FEATURE, le=MAX_META_FEATURE, allow_inf_nan=False)
 ]

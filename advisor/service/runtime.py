@@ -231,7 +231,8 @@ class Runtime:
         now = time.monotonic()
         cached = self._spaces
         if cached is None or now - cached[0] >= max(self.settings.ranker_check_s, 1.0):
-            names = frozenset(s.name for s in self.kb.spaces())
+            spaces = self.kb.spaces()
+            names = frozenset([s.name for s in spaces] + [f"{s.name}@{s.version}" for s in spaces])
             self._spaces = cached = (now, names)
         return cached[1]
 

@@ -153,7 +153,9 @@ class StudyService:
         if sampler is None:
             # seed 0, as the suggestions of the warm start: the sampler continues their list
             sampler = self.runtime.advisor.sampler(
-                attrs["meta_features"], task=str(attrs["task"]), space=str(attrs["space"])
+                attrs["meta_features"],
+                task=str(attrs["task"]),
+                space=f"{attrs['space']}@{attrs['space_version']}",
             )
             self._samplers[sid] = sampler
             while len(self._samplers) > _MAX_SAMPLERS:

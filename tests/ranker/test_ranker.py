@@ -17,7 +17,7 @@ from advisor.ranker.artifact import RankerArtifact, train_artifact
 from advisor.ranker.evaluate import evaluate
 from advisor.ranker.features import FeatureSpace
 from advisor.ranker.fit import BLEND_WEIGHTS, PARAM_GRID, fit_ranker, ranker_params, training_rows
-from advisor_core.spaces import MLP_SPACE, named_config
+from advisor_core.spaces import MLP_SPACE, MLP_SPACE_V1, named_config
 from knowledge_base import KnowledgeBase
 from tests.kb_helpers import record
 from tests.ranker_helpers import best_log_lr, records, synthetic_datasets
@@ -90,13 +90,26 @@ def test_values_are_smoothed_floored_seed_averaged_and_normalized() -> None:
             },  # too short: dropped
         ]
     )
-    t = performance_table(df, MLP_SPACE)
+    t = performance_table(df, MLP_SPACE_V1)  # version 1 kept the last epoch: smoothed
     v = t.values.set_index("config_hash")
     assert v.loc["c1", "value"] == pytest.approx(((0.6 + 0.7 + 0.8) / 3 + 0.5) / 2)
     assert v.loc["c1", "n_seeds"] == 2
     assert v.loc["c2", "value"] == pytest.approx(0.25)  # floor: chance level 1/4
     assert "c3" not in v.index
     assert (v.loc["c1", "norm"], v.loc["c2", "norm"]) == (1.0, 0.0)
+
+
+def test_version_2_values_are_the_best_epochs_scores_seed_averaged() -> None:
+    curve = [{"epoch": e, "objective": v} for e, v in enumerate([0.5, 0.9, 0.6], 1)]
+    rows = [
+        {"config_hash": "c1", "status": "complete", "score": 0.9, "seed": 0},
+        {"config_hash": "c1", "status": "complete", "score": 0.7, "seed": 1},
+        {"config_hash": "c2", "status": "diverged", "score": None, "seed": 0},
+    ]
+    df = _frame([{"fingerprint": "a", "learning_curve": curve, **r} for r in rows])
+    v = performance_table(df, MLP_SPACE).values.set_index("config_hash")
+    assert v.loc["c1", "value"] == pytest.approx(0.8)
+    assert v.loc["c2", "value"] == pytest.approx(0.25)
 
 
 def test_grades_are_finer_near_the_top() -> None:

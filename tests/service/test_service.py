@@ -60,6 +60,8 @@ def test_reads_need_a_read_key_and_accept_both_headers(service: Service) -> None
     assert r.status_code == 200 and r.json()["trials"] >= 864
     r = httpx.get(f"{service.url}/v1/spaces", headers={"X-API-Key": service.keys["read"]})
     assert r.status_code == 200 and "mlp" in {s["name"] for s in r.json()["spaces"]}
+    mlp = {s["version"]: s["current"] for s in r.json()["spaces"] if s["name"] == "mlp"}
+    assert mlp == {1: False, 2: True}  # both versions served, the current one says so
 
 
 def test_every_write_route_needs_a_write_key(service: Service) -> None:
