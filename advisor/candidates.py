@@ -19,10 +19,12 @@ import numpy as np
 
 from advisor.ranker.artifact import RankerArtifact
 from advisor.ranker.features import UNSEEN_SHRINK, perturb_units
+from advisor.ranker.table import BUDGET_COLUMN
 from advisor_core.errors import ConfigError
 from advisor_core.spaces import CategoricalParam, SearchSpace, config_hash
 
 __all__ = [
+    "DEFAULT_EPOCHS",
     "MIN_DISTANCE",
     "N_CANDIDATES",
     "Prior",
@@ -39,6 +41,8 @@ __all__ = [
 MIN_DISTANCE = 0.3
 #: Candidates scored for a dataset: the knowledge base's configurations, then perturbations.
 N_CANDIDATES = 2000
+#: The budget advice is for unless told otherwise (the CLI's and the search's default).
+DEFAULT_EPOCHS = 20
 #: Perturbations are drawn around this many of the best-scored evaluated configurations.
 N_BASES = 20
 
@@ -101,6 +105,9 @@ class Prior:
     task : {"classification", "regression"}
         The dataset's task: the knowledge-base datasets of the same task decide whether it is
         out of distribution.
+    epochs : int, default=20
+        The training budget the advice is for (a ranker trained on budgets reads it as a
+        feature; one trained without ignores it).
 
     Attributes
     ----------
@@ -118,10 +125,18 @@ class Prior:
     """
 
     def __init__(
-        self, art: RankerArtifact, meta_features: Mapping[str, float | None], task: str
+        self,
+        art: RankerArtifact,
+        meta_features: Mapping[str, float | None],
+        task: str,
+        epochs: int = DEFAULT_EPOCHS,
     ) -> None:
         if task not in ("classification", "regression"):
             raise ConfigError(f"task is {task!r}, but must be classification or regression")
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or not 1 <= epochs <= 1000:
+            raise ConfigError(f"epochs is {epochs!r}, but must be an integer in [1, 1000]")
+        self.epochs = epochs
+        meta_features = {**meta_features, BUDGET_COLUMN[3:]: float(np.log2(epochs))}
         self.art = art
         self.task = task
         self.space: SearchSpace = art.space
@@ -132,7 +147,8 @@ class Prior:
         self.pmean, self.pknn, self.dataset_distance = fs.query_priors(scaled)
         same_task = fs.tasks == task
         self.same_task = same_task
-        self.nearest = float(self.dataset_distance[same_task].min()) if same_task.any() else np.inf
+        data_distance = fs.distances(scaled, data_only=True)
+        self.nearest = float(data_distance[same_task].min()) if same_task.any() else np.inf
         self.out_of_distribution = bool(self.nearest > art.ood_threshold)
         self._col = {h: j for j, h in enumerate(fs.config_hashes)}
         self.kb_scores = art.score(fs.matrix(self.mf_row, fs.encoded, self.pmean, self.pknn))

@@ -186,13 +186,16 @@ class AdvisorClient:
         task: str,
         k: int = 5,
         space: str = "mlp",
+        epochs: int = 20,
     ) -> dict[str, Any]:
-        """The advice (``advisor suggest --json``) for a dataset's meta-features."""
+        """The advice (``advisor suggest --json``) for a dataset's meta-features and a budget
+        of ``epochs``."""
         payload = {
             "meta_features": _finite_or_none(dict(meta_features)),
             "task": task,
             "k": k,
             "space": space,
+            "epochs": epochs,
         }
         out: dict[str, Any] = self._request("POST", "/v1/suggest", payload)
         return out
@@ -204,19 +207,26 @@ class AdvisorClient:
         task: str = "auto",
         k: int = 5,
         space: str = "mlp",
+        epochs: int = 20,
     ) -> dict[str, Any]:
         """Meta-features of ``path`` computed here, then :meth:`suggest` (no data is sent)."""
         from advisor.facade import Advisor
 
         mf = Advisor().meta_features(path, target, task=task)  # never opens a knowledge base
-        return self.suggest(dict(mf.values), mf.task, k=k, space=space)
+        return self.suggest(dict(mf.values), mf.task, k=k, space=space, epochs=epochs)
 
     def suggest_csv(
-        self, path: str | Path, target: str, task: str = "auto", k: int = 5, space: str = "mlp"
+        self,
+        path: str | Path,
+        target: str,
+        task: str = "auto",
+        k: int = 5,
+        space: str = "mlp",
+        epochs: int = 20,
     ) -> dict[str, Any]:
         """Upload a small CSV (at most 2 MB by default); the server computes meta-features."""
         data = Path(path).read_bytes()
-        params = {"target": target, "task": task, "k": k, "space": space}
+        params = {"target": target, "task": task, "k": k, "space": space, "epochs": epochs}
         out: dict[str, Any] = self._request(
             "POST", "/v1/suggest/csv", content=data, params=params, content_type="text/csv"
         )

@@ -18,7 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from advisor.candidates import MIN_DISTANCE, N_CANDIDATES, Prior, rank_candidates
+from advisor.candidates import (
+    DEFAULT_EPOCHS,
+    MIN_DISTANCE,
+    N_CANDIDATES,
+    Prior,
+    rank_candidates,
+)
 from advisor.ranker.artifact import RankerArtifact
 from advisor_core.errors import ConfigError
 from advisor_core.objectives import DEFAULT_OBJECTIVE
@@ -86,6 +92,7 @@ def suggest(
     task: str,
     *,
     k: int = 5,
+    epochs: int = DEFAULT_EPOCHS,
     n_candidates: int = N_CANDIDATES,
     objective: str | None = None,
     seed: int = 0,
@@ -99,7 +106,7 @@ def suggest(
     """
     if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 50:
         raise ConfigError(f"k is {k!r}, but must be an integer in [1, 50]")
-    prior = Prior(art, meta_features, task)
+    prior = Prior(art, meta_features, task, epochs=epochs)
     ranked = rank_candidates(prior, n_candidates, seed)
     fs = art.fs
     picked = ranked.diverse(k)

@@ -39,7 +39,10 @@ def suggest(
             "--meta-features", help="JSON of `advisor meta-features --json` instead of data"
         ),
     ] = None,
-    space: Annotated[str, typer.Option(help="search space")] = "mlp",
+    space: Annotated[str, typer.Option(help="search space (mlp@1: its version 1)")] = "mlp",
+    epochs: Annotated[
+        int, typer.Option(min=1, max=1000, help="the training budget the advice is for")
+    ] = 20,
     kb: KbOpt = None,
     server: Annotated[
         str | None,
@@ -77,10 +80,13 @@ def suggest(
                     task=mf_payload.get("task", task),
                     k=k,
                     space=space,
+                    epochs=epochs,
                 )
             else:
                 assert data is not None and target is not None
-                out = client.suggest_file(data, target=target, task=task, k=k, space=space)
+                out = client.suggest_file(
+                    data, target=target, task=task, k=k, space=space, epochs=epochs
+                )
         else:
             from advisor.facade import Advisor
 
@@ -92,9 +98,12 @@ def suggest(
                     task=mf_payload.get("task", task),
                     k=k,
                     space=space,
+                    epochs=epochs,
                 )
             else:
-                advice = adv.suggest(data, target=target, task=task, k=k, space=space)
+                advice = adv.suggest(
+                    data, target=target, task=task, k=k, space=space, epochs=epochs
+                )
             adv.close()
             out = advice.to_dict()
     if as_json:

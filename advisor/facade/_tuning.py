@@ -35,6 +35,7 @@ class TuningMixin(AdvisorBase):
         task: str = "auto",
         k: int = 5,
         space: str = "mlp",
+        epochs: int = 20,
         n_candidates: int = 2000,
         seed: int = 0,
     ) -> Advice:
@@ -51,7 +52,10 @@ class TuningMixin(AdvisorBase):
         k : int, default=5
             How many suggestions (1 to 50).
         space : str, default="mlp"
-            The search space.
+            The search space (``"mlp@1"``: its version 1).
+        epochs : int, default=20
+            The training budget the advice is for: the best configuration at 10 epochs is
+            not the best at 128.
         n_candidates : int, default=2000
             Perturbed configurations scored besides the knowledge base's.
         seed : int, default=0
@@ -83,7 +87,9 @@ class TuningMixin(AdvisorBase):
                 )
             values, resolved = check_vector(META_VERSION, dict(meta_features)), task
         art = self.ranker(space)
-        return _suggest(art, values, resolved, k=k, n_candidates=n_candidates, seed=seed)
+        return _suggest(
+            art, values, resolved, k=k, epochs=epochs, n_candidates=n_candidates, seed=seed
+        )
 
     def search(
         self,
@@ -162,7 +168,8 @@ class TuningMixin(AdvisorBase):
         mf = extract(ds)
         ranked = None
         if strategy in ("advisor", "warm"):  # the list suggest() shows for this data and seed
-            ranked = rank_candidates(Prior(self.ranker(space), mf.values, ds.task), seed=seed)
+            prior = Prior(self.ranker(space), mf.values, ds.task, epochs=epochs)
+            ranked = rank_candidates(prior, seed=seed)
         info = dataset_info(ds, mf, name=dataset_name or ds.name)
 
         def write(result: TrialResult, number: int) -> None:
@@ -195,6 +202,7 @@ class TuningMixin(AdvisorBase):
         *,
         task: str,
         space: str = "mlp",
+        epochs: int = 20,
         seed: int = 0,
         param_map: dict[str, str] | None = None,
     ) -> Any:
@@ -209,6 +217,8 @@ class TuningMixin(AdvisorBase):
             The dataset's task.
         space : str, default="mlp"
             The search space.
+        epochs : int, default=20
+            The training budget of the study's trials (as for :meth:`suggest`).
         seed : int, default=0
             The sampler's seed; the list is :meth:`suggest`'s with the same seed.
         param_map : dict, optional
@@ -223,5 +233,5 @@ class TuningMixin(AdvisorBase):
         from advisor.search import AdvisorSampler
 
         values = check_vector(META_VERSION, dict(meta_features))
-        ranked = rank_candidates(Prior(self.ranker(space), values, task), seed=seed)
+        ranked = rank_candidates(Prior(self.ranker(space), values, task, epochs=epochs), seed=seed)
         return AdvisorSampler(ranked, seed=seed, param_map=param_map)

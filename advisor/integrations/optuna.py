@@ -275,6 +275,7 @@ def warm_start(
     distributions: dict[str, Any] | None = None,
     space: str = "mlp",
     seed: int = 0,
+    epochs: int = 20,
 ) -> list[dict[str, Any]]:
     """Enqueue the advisor's top-``k`` suggestions for ``(X, y)`` into a user's Optuna study.
 
@@ -307,6 +308,8 @@ def warm_start(
     seed : int, default=0
         Seed of the ranker's list; give :func:`advisor_sampler` the same, and the sampler
         continues the list these suggestions start.
+    epochs : int, default=20
+        The training budget of your trials (the advice is for that budget).
 
     Returns
     -------
@@ -323,7 +326,9 @@ def warm_start(
     from advisor.facade import Advisor, enqueue_warm_start
 
     adv = advisor or Advisor()
-    advice = adv.suggest(X, y, meta_features=meta_features, task=task, k=k, space=space, seed=seed)
+    advice = adv.suggest(
+        X, y, meta_features=meta_features, task=task, k=k, space=space, epochs=epochs, seed=seed
+    )
     configs = [s.config for s in advice.suggestions]
     return enqueue_warm_start(study, configs, param_map=param_map, distributions=distributions)
 
@@ -338,6 +343,7 @@ def advisor_sampler(
     param_map: dict[str, str] | None = None,
     seed: int = 0,
     space: str = "mlp",
+    epochs: int = 20,
 ) -> Any:
     """An Optuna sampler that continues the advisor's list for this dataset and refines it
     with the study's own trials; pass it to ``optuna.create_study(sampler=...)``.
@@ -364,6 +370,8 @@ def advisor_sampler(
         The sampler's seed (and the list's, as for :func:`warm_start`).
     space : str, default="mlp"
         The search space.
+    epochs : int, default=20
+        The training budget of your trials (the advice is for that budget).
 
     Returns
     -------
@@ -392,4 +400,6 @@ def advisor_sampler(
                 f"with meta_features, task must be classification or regression, got {task!r}"
             )
         values, resolved = dict(meta_features), task
-    return adv.sampler(values, task=resolved, space=space, seed=seed, param_map=param_map)
+    return adv.sampler(
+        values, task=resolved, space=space, epochs=epochs, seed=seed, param_map=param_map
+    )

@@ -243,7 +243,7 @@ def _model_str(model: Any) -> str:
 def _ood_threshold(fs: FeatureSpace) -> float:
     nn = []
     for i in range(len(fs.fingerprints)):
-        d = fs.distances(fs.scaled[i])
+        d = fs.distances(fs.scaled[i], data_only=True)
         other = d[fs.groups != fs.groups[i]]
         if other.size:
             nn.append(float(other.min()))

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from advisor.ranker.table import PerformanceTable
+from advisor.ranker.table import BUDGET_COLUMN, PerformanceTable, budget_aware
 from advisor_core.spaces import CategoricalParam, SearchSpace
 
 __all__ = [
@@ -34,6 +34,8 @@ __all__ = [
 ]
 
 PRIORS = ("prior_mean", "prior_knn")
+#: Interaction features of data and configuration (:meth:`FeatureSpace.derived`).
+DERIVED = ("x.log10_steps_per_epoch", "x.log10_total_steps", "x.log10_weights")
 #: Weight of the ranker's own score for a configuration it never saw evaluated, against the
 #: score of its nearest evaluated configuration (the rest is shrunk towards that parent).
 UNSEEN_SHRINK = 0.5
@@ -186,9 +188,14 @@ class FeatureSpace:
         """Min-max scaling over the knowledge base; missing values become -1 (far away)."""
         return _scale(M, self.mf_min, self.mf_max)
 
-    def distances(self, scaled_row: np.ndarray) -> np.ndarray:
-        """Mean absolute difference to every knowledge-base dataset (scaled L1)."""
-        return np.mean(np.abs(self.scaled - scaled_row[None, :]), axis=1)
+    def distances(self, scaled_row: np.ndarray, *, data_only: bool = False) -> np.ndarray:
+        """Mean absolute difference to every knowledge-base dataset (scaled L1); with
+        ``data_only``, over the meta-features of the data alone (not the budget): how unlike
+        the knowledge base a dataset is."""
+        diff = np.abs(self.scaled - scaled_row[None, :])
+        if data_only and BUDGET_COLUMN in self.mf_columns:
+            diff = np.delete(diff, self.mf_columns.index(BUDGET_COLUMN), axis=1)
+        return np.mean(diff, axis=1)
 
     # -- priors -------------------------------------------------------------------------------
     def _priors(self, mask: np.ndarray, dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -257,9 +264,57 @@ class FeatureSpace:
     ) -> np.ndarray:
         """The numeric form of :meth:`rows_encoded` (categoricals as their codes)."""
         n = len(enc)
-        return np.column_stack(
-            [np.broadcast_to(mf_row, (n, len(mf_row))), enc, prior_mean, prior_knn]
+        parts = [np.broadcast_to(mf_row, (n, len(mf_row))), enc, prior_mean, prior_knn]
+        derived = self.derived(mf_row, enc)
+        return np.column_stack(parts if derived is None else [*parts, derived])
+
+    @property
+    def derived_columns(self) -> list[str]:
+        """The interaction features this space gets (see :meth:`derived`)."""
+        return list(DERIVED) if self._derived_index() is not None else []
+
+    def _derived_index(self) -> tuple[int, ...] | None:
+        if not budget_aware(self.space):  # version 1 of mlp keeps its evaluated features
+            return None
+        names = self.space.names
+        need_mf = ("mf.n_rows", "mf.n_features")
+        if not all(p in names for p in ("batch_size", "width", "num_layers")) or not all(
+            c in self.mf_columns for c in need_mf
+        ):
+            return None
+        budget = self.mf_columns.index(BUDGET_COLUMN) if BUDGET_COLUMN in self.mf_columns else -1
+        return (
+            self.mf_columns.index("mf.n_rows"),
+            self.mf_columns.index("mf.n_features"),
+            budget,
+            names.index("batch_size"),
+            names.index("width"),
+            names.index("num_layers"),
         )
+
+    def derived(self, mf_row: np.ndarray, enc: np.ndarray) -> np.ndarray | None:
+        """Interactions between the data and the configuration that neither shows alone:
+        optimizer steps per epoch (training rows / batch size), steps in the whole budget, and
+        the network's weights (log10 each); ``None`` for spaces without those
+        hyperparameters."""
+        index = self._derived_index()
+        if index is None:
+            return None
+        i_rows, i_feat, i_budget, j_batch, j_width, j_layers = index
+        n_train = 0.75 * np.nan_to_num(mf_row[i_rows], nan=1000.0)
+        n_feat = np.nan_to_num(mf_row[i_feat], nan=10.0)
+        epochs = 2.0 ** mf_row[i_budget] if i_budget >= 0 else 20.0
+        epochs = np.nan_to_num(epochs, nan=20.0)
+        batch = self._decode(enc[:, j_batch], "batch_size")
+        width = self._decode(enc[:, j_width], "width")
+        layers = self._decode(enc[:, j_layers], "num_layers")
+        steps = np.log10(np.maximum(1.0, np.ceil(n_train / np.minimum(batch, n_train))))
+        weights = np.log10(width * n_feat + width**2 * np.maximum(layers - 1, 0) + 1.0)
+        return np.column_stack([steps, steps + np.log10(epochs), weights])
+
+    def _decode(self, col: np.ndarray, name: str) -> np.ndarray:
+        p = self.space.param(name)
+        return np.power(10.0, col) if getattr(p, "log", False) else np.asarray(col, dtype=float)
 
     def rows_encoded(
         self, mf_row: np.ndarray, enc: np.ndarray, prior_mean: np.ndarray, prior_knn: np.ndarray
@@ -270,6 +325,10 @@ class FeatureSpace:
         X = pd.concat([mf, X], axis=1)
         X["prior_mean"] = prior_mean
         X["prior_knn"] = prior_knn
+        derived = self.derived(mf_row, enc)
+        if derived is not None:
+            for j, name in enumerate(DERIVED):
+                X[name] = derived[:, j]
         return X
 
 

@@ -24,9 +24,13 @@ import pandas as pd
 from advisor_core.spaces import SearchSpace
 
 __all__ = [
+    "BUDGETS",
+    "BUDGET_COLUMN",
     "SMOOTH_EPOCHS",
     "PerformanceTable",
     "best_epoch_value",
+    "budget_aware",
+    "dataset_at_budget",
     "floor_for",
     "performance_table",
     "smoothed",
@@ -98,10 +102,77 @@ class PerformanceTable:
         )
 
 
+#: Budgets (epochs) a version-2 table reads from the curves: a trial planned for ``M`` epochs
+#: gives its value at ``M`` and at each of these with ``M / 2 <= b <= M`` (the best epoch up
+#: to ``b``).
+BUDGETS = (10, 20, 64, 128)
+#: The meta-feature-like column that carries the budget (log2 of the epochs).
+BUDGET_COLUMN = "mf.log2_epochs"
+
+
+def budget_aware(space: SearchSpace) -> bool:
+    """Whether the space's trials keep their best epoch (every space but ``mlp`` version 1)."""
+    return (space.name, space.version) != ("mlp", 1)
+
+
+def dataset_at_budget(fingerprint: str, budget: int) -> str:
+    return f"{fingerprint}@{budget}"
+
+
+def _at_budgets(trials: pd.DataFrame) -> pd.DataFrame:
+    """One row per trial and budget: the budget in ``BUDGET_COLUMN``, the dataset keyed as
+    ``fingerprint@budget`` and named ``name @budget``, the score the best epoch up to it."""
+    parts = []
+    if "max_epochs" in trials:
+        planned = trials["max_epochs"].to_numpy(dtype=int)
+    else:  # a frame without the plan: the curve's length
+        planned = np.array([max(1, len(c)) for c in trials["learning_curve"]], dtype=int)
+    if "dataset_name" not in trials:
+        trials = trials.assign(dataset_name=trials["fingerprint"])
+    for b in sorted({*BUDGETS, *planned.tolist()}):
+        mask = ((planned >= b) & (planned <= 2 * b) & np.isin(b, BUDGETS)) | (planned == b)
+        if not mask.any():
+            continue
+        sub = trials[mask].copy()
+        sub["score"] = [
+            _best_until(curve, b, status, score)
+            for curve, status, score in zip(
+                sub["learning_curve"], sub["status"], sub["score"], strict=True
+            )
+        ]
+        sub["fingerprint"] = [dataset_at_budget(fp, b) for fp in sub["fingerprint"]]
+        sub["dataset_name"] = [f"{n} @{b}" for n in sub["dataset_name"]]
+        sub[BUDGET_COLUMN] = float(np.log2(b))
+        parts.append(sub)
+    return pd.concat(parts, ignore_index=True) if parts else trials.iloc[:0]
+
+
+def _best_until(
+    curve: list[Mapping[str, Any]], budget: int, status: str, score: float | None
+) -> float | None:
+    if status in _FLOORED:
+        return None
+    values = [
+        float(p["objective"])
+        for p in curve
+        if p.get("objective") is not None and int(p["epoch"]) <= budget
+    ]
+    return max(values) if values else (None if score is None else float(score))
+
+
 def performance_table(trials: pd.DataFrame, space: SearchSpace) -> PerformanceTable:
-    """Build the table from ``KnowledgeBase.trials(space, with_curves=True)``."""
+    """Build the table from ``KnowledgeBase.trials(space, with_curves=True)``.
+
+    For a space whose trials keep their best epoch (:func:`budget_aware`) a "dataset" of the
+    table is a dataset at a budget (``fingerprint@epochs``, ``BUDGET_COLUMN``), so that the
+    ranker learns how the best configuration changes with the epochs a user can afford.
+    """
     if trials.empty:
         raise ValueError("no trials")
+    if budget_aware(space):
+        trials = _at_budgets(trials)
+        if trials.empty:
+            raise ValueError("no trials")
     df = trials[trials["status"] != "pruned"].copy()
     # one objective per dataset: the most common one
     main_obj = df.groupby("fingerprint")["objective"].agg(lambda s: s.value_counts().index[0])

@@ -146,10 +146,10 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
         # a remembered answer is served from the event loop; anything else runs in a thread
         mf = body.meta_features.model_dump()  # type: ignore[attr-defined]
         runtime = _runtime(request)
-        payload = runtime.cached_advice_json(mf, body.task, body.k, body.space)
+        payload = runtime.cached_advice_json(mf, body.task, body.k, body.space, body.epochs)
         if payload is None:
             payload = await run_in_threadpool(
-                runtime.advice_json, mf, body.task, body.k, body.space
+                runtime.advice_json, mf, body.task, body.k, body.space, body.epochs
             )
         return Response(payload, media_type="application/json")
 
@@ -175,12 +175,15 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
         task: Annotated[Literal["auto", "classification", "regression"], Query()] = "auto",
         k: Annotated[int, Query(ge=1, le=50)] = 5,
         space: Annotated[str, Query(pattern=SPACE_PATTERN)] = "mlp",
+        epochs: Annotated[int, Query(ge=1, le=1000, description="the training budget")] = 20,
     ) -> Response:
         body = await request.body()
         if not body:
             raise DataError("the request body must be the CSV file (text/csv)")
         runtime = _runtime(request)
-        payload = await run_in_threadpool(_csv_advice, runtime, body, target, task, k, space)
+        payload = await run_in_threadpool(
+            _csv_advice, runtime, body, target, task, k, space, epochs
+        )
         return Response(payload, media_type="application/json")
 
     @router.post(
@@ -246,7 +249,9 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
         return _json(_runtime(request).studies.tell(study_id, body))
 
 
-def _csv_advice(runtime: Runtime, body: bytes, target: str, task: str, k: int, space: str) -> bytes:
+def _csv_advice(
+    runtime: Runtime, body: bytes, target: str, task: str, k: int, space: str, epochs: int
+) -> bytes:
     from advisor.facade import Advisor
 
     runtime.check_space(space)
@@ -260,7 +265,7 @@ def _csv_advice(runtime: Runtime, body: bytes, target: str, task: str, k: int, s
         except Exception as exc:  # a parser's error on a user's file is the user's error
             first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
             raise DataError(f"cannot read the CSV: {first or type(exc).__name__}") from None
-    return runtime.advice_json(dict(mf.values), mf.task, k, space)
+    return runtime.advice_json(dict(mf.values), mf.task, k, space, epochs)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

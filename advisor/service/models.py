@@ -73,6 +73,7 @@ class SuggestRequest(BaseModel):
     task: Task
     space: SpaceName = "mlp"
     k: int = Field(5, ge=1, le=50, description="number of suggestions")
+    epochs: int = Field(20, ge=1, le=1000, description="the training budget the advice is for")
 
 
 class Neighbor(BaseModel):

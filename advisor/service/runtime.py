@@ -255,12 +255,18 @@ class Runtime:
         task: str,
         k: int,
         space: str,
+        epochs: int = 20,
     ) -> tuple[Any, ...]:
         mf = tuple((n, meta_features[n]) for n in sorted(meta_features))
-        return (space, str(art.snapshot.get("digest")), task, k, mf)
+        return (space, str(art.snapshot.get("digest")), task, k, epochs, mf)
 
     def cached_advice_json(
-        self, meta_features: Mapping[str, float | None], task: str, k: int, space: str
+        self,
+        meta_features: Mapping[str, float | None],
+        task: str,
+        k: int,
+        space: str,
+        epochs: int = 20,
     ) -> bytes | None:
         """The remembered answer, without any I/O or computation (``None``: not at hand)."""
         names = self._fresh_space_names()
@@ -269,28 +275,42 @@ class Runtime:
         art = self.rankers.peek(space)
         if art is None:
             return None
-        return self.advice.get(self._advice_key(art, meta_features, task, k, space))
+        return self.advice.get(self._advice_key(art, meta_features, task, k, space, epochs))
 
     def advice_json(
-        self, meta_features: Mapping[str, float | None], task: str, k: int, space: str
+        self,
+        meta_features: Mapping[str, float | None],
+        task: str,
+        k: int,
+        space: str,
+        epochs: int = 20,
     ) -> bytes:
-        """``Advisor.suggest(meta_features=..., task=..., k=...).to_dict()`` as JSON bytes."""
+        """``Advisor.suggest(meta_features=..., task=..., k=..., epochs=...).to_dict()`` as
+        JSON bytes."""
         self.check_space(space)
         art = self.rankers.get(space)
-        key = self._advice_key(art, meta_features, task, k, space)
+        key = self._advice_key(art, meta_features, task, k, space, epochs)
         hit = self.advice.get(key)
         if hit is not None:
             return hit
         with self._compute:
-            advice = self.advisor.suggest(meta_features=meta_features, task=task, k=k, space=space)
+            advice = self.advisor.suggest(
+                meta_features=meta_features, task=task, k=k, space=space, epochs=epochs
+            )
         payload = orjson.dumps(advice.to_dict(), option=orjson.OPT_SERIALIZE_NUMPY)
         self.advice.put(key, payload)
         return payload
 
     def advice_dict(
-        self, meta_features: Mapping[str, float | None], task: str, k: int, space: str
+        self,
+        meta_features: Mapping[str, float | None],
+        task: str,
+        k: int,
+        space: str,
+        epochs: int = 20,
     ) -> dict[str, Any]:
-        result: dict[str, Any] = orjson.loads(self.advice_json(meta_features, task, k, space))
+        payload = self.advice_json(meta_features, task, k, space, epochs)
+        result: dict[str, Any] = orjson.loads(payload)
         return result
 
     # -- studies --------------------------------------------------------------------------------

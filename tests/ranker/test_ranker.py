@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -100,16 +101,27 @@ def test_values_are_smoothed_floored_seed_averaged_and_normalized() -> None:
 
 
 def test_version_2_values_are_the_best_epochs_scores_seed_averaged() -> None:
-    curve = [{"epoch": e, "objective": v} for e, v in enumerate([0.5, 0.9, 0.6], 1)]
+    def curve(*values: float) -> list[dict[str, Any]]:
+        return [{"epoch": e, "objective": v} for e, v in enumerate(values, 1)]
+
     rows = [
         {"config_hash": "c1", "status": "complete", "score": 0.9, "seed": 0},
         {"config_hash": "c1", "status": "complete", "score": 0.7, "seed": 1},
         {"config_hash": "c2", "status": "diverged", "score": None, "seed": 0},
     ]
-    df = _frame([{"fingerprint": "a", "learning_curve": curve, **r} for r in rows])
-    v = performance_table(df, MLP_SPACE).values.set_index("config_hash")
-    assert v.loc["c1", "value"] == pytest.approx(0.8)
+    curves = [curve(0.5, 0.9, 0.6), curve(0.7, 0.6, 0.5), []]
+    df = _frame(
+        [
+            {"fingerprint": "a", "learning_curve": c, "max_epochs": 3, **r}
+            for c, r in zip(curves, rows, strict=True)
+        ]
+    )
+    t = performance_table(df, MLP_SPACE)
+    v = t.values.set_index("config_hash")
+    assert v.loc["c1", "value"] == pytest.approx(0.8)  # the best epochs, seed-averaged
     assert v.loc["c2", "value"] == pytest.approx(0.25)
+    assert list(t.datasets.index) == ["a@3"]  # a dataset at its budget
+    assert t.datasets["mf.log2_epochs"].iloc[0] == pytest.approx(np.log2(3))
 
 
 def test_grades_are_finer_near_the_top() -> None:
