@@ -17,11 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from advisor.evidence import Comparison, compare, small_evidence, small_evidence_scores
 from advisor.ranker.artifact import RankerArtifact
 from advisor.ranker.features import UNSEEN_SHRINK, perturb_units
 from advisor.ranker.table import BUDGET_COLUMN
 from advisor_core.errors import ConfigError
-from advisor_core.spaces import CategoricalParam, SearchSpace, config_hash
+from advisor_core.objectives import DEFAULT_OBJECTIVE
+from advisor_core.spaces import CategoricalParam, SearchSpace, config_hash, named_config
 
 __all__ = [
     "DEFAULT_EPOCHS",
@@ -152,6 +154,26 @@ class Prior:
         self.out_of_distribution = bool(self.nearest > art.ood_threshold)
         self._col = {h: j for j, h in enumerate(fs.config_hashes)}
         self.kb_scores = art.score(fs.matrix(self.mf_row, fs.encoded, self.pmean, self.pknn))
+        self.default_col = self._default_column()
+
+    def _default_column(self) -> int | None:
+        """The knowledge-base column of the space's ``default`` recipe for this task, if any."""
+        if self.space.name != "mlp":
+            return None
+        try:
+            default = named_config("default", task=self.task, version=self.space.version)
+        except ConfigError:
+            return None
+        return self._col.get(config_hash(default))
+
+    def predict(
+        self, enc: np.ndarray, parents: np.ndarray
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """The predicted objective (``q10``, ``q50``, ``q90``) and chance of a failed seed of
+        encoded configurations that take the priors of evaluated ``parents``."""
+        fs = self.art.fs
+        M = fs.matrix(self.mf_row, enc, self.pmean[parents], self.pknn[parents])
+        return self.art.predict_objective(M), self.art.predict_risk(M)
 
     def score_encoded(self, enc: np.ndarray, parents: np.ndarray, unseen: np.ndarray) -> np.ndarray:
         """Scores of encoded configurations that take the priors of evaluated ``parents``.
@@ -225,6 +247,9 @@ class RankedList:
         self.scores = scores
         self.parents = parents
         self.from_kb = from_kb
+        self.rule = "ranker"
+        self.reason = ""
+        self.comparison: Comparison | None = None
 
     def __len__(self) -> int:
         return len(self.scores)
@@ -253,9 +278,14 @@ class RankedList:
         return self._positions.get(config_hash(dict(config)))
 
     def source(self, i: int) -> str:
-        """``robust``, ``knowledge_base`` or ``perturbation``."""
+        """``robust``, ``default`` (put first by the no-harm rule), ``knowledge_base``,
+        ``nearest`` (small evidence) or ``perturbation``."""
         if self.out_of_distribution:
             return "robust"
+        if i == 0 and self.rule == "no harm":
+            return "default"
+        if self.rule == "small evidence":
+            return "nearest"
         return "knowledge_base" if self.from_kb[i] else "perturbation"
 
     def diverse(self, k: int, min_distance: float = MIN_DISTANCE) -> list[int]:
@@ -291,6 +321,19 @@ def rank_candidates(prior: Prior, n_candidates: int = N_CANDIDATES, seed: int = 
     fs = prior.art.fs
     space = prior.space
     n_kb = len(fs.config_hashes)
+    if small_evidence(prior):  # the ranker has nothing to learn from: no perturbations either
+        scores = small_evidence_scores(prior)
+        order = np.argsort(-scores, kind="stable")
+        ranked = RankedList(
+            prior, fs.unit[order], scores[order], order.astype(int), np.ones(n_kb, bool)
+        )
+        ranked.rule = "small evidence"
+        ranked.reason = (
+            f"the knowledge base has {len(set(fs.groups))} dataset groups for this space, too "
+            "few for the ranker: configurations go by their score on the nearest dataset, "
+            "then across datasets"
+        )
+        return ranked
     s_kb = prior.kb_scores
     top = np.argsort(-s_kb, kind="stable")[:N_BASES]
     U_new = perturb_units(
@@ -301,10 +344,33 @@ def rank_candidates(prior: Prior, n_candidates: int = N_CANDIDATES, seed: int = 
     units = np.vstack([fs.unit, U_new])
     scores = np.concatenate([s_kb, s_new])
     parents = np.concatenate([np.arange(n_kb), par]).astype(int)
+    comparison, reason = None, ""
     if prior.out_of_distribution:
         col = {h: j for j, h in enumerate(fs.config_hashes)}
         order = np.array([col[h] for h in prior.art.robust_order], dtype=int)
+        reason = (
+            f"this dataset is farther from the knowledge base ({prior.nearest:.3f}) than "
+            f"95% of its datasets are from each other ({prior.art.ood_threshold:.3f}): robust "
+            "configurations (best across datasets) instead of ranked ones"
+        )
     else:
         order = np.argsort(-scores, kind="stable")
+        d = prior.default_col
+        if d is not None and int(parents[order[0]]) != d:
+            first = int(order[0])
+            enc = np.vstack([space.encoded_from_unit(units[[first]]), fs.encoded[[d]]])
+            q, risk = prior.predict(enc, np.array([parents[first], d]))
+            comparison = compare(prior, int(parents[first]), d, q, risk)
+            if not comparison.supported:
+                order = np.concatenate([[d], order[order != d]])
+                objective = DEFAULT_OBJECTIVE[prior.task]
+                reason = "default goes first: " + comparison.reason(objective)
     from_kb = order < n_kb
-    return RankedList(prior, units[order], scores[order], parents[order], from_kb)
+    ranked = RankedList(prior, units[order], scores[order], parents[order], from_kb)
+    ranked.comparison = comparison
+    ranked.reason = reason
+    if prior.out_of_distribution:
+        ranked.rule = "out of distribution"
+    elif reason:
+        ranked.rule = "no harm"
+    return ranked

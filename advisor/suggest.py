@@ -25,7 +25,9 @@ from advisor.candidates import (
     Prior,
     rank_candidates,
 )
+from advisor.evidence import compare, explanation
 from advisor.ranker.artifact import RankerArtifact
+from advisor.ranker.risk import clip_to_range
 from advisor_core.errors import ConfigError
 from advisor_core.objectives import DEFAULT_OBJECTIVE
 
@@ -44,13 +46,26 @@ class Neighbor:
 
 @dataclass(frozen=True)
 class Suggestion:
+    """One suggested configuration with what the advice knows about it.
+
+    ``score`` orders the list (the ranker's, comparable within one answer only; under the
+    small-evidence rule the normalized score on the nearest dataset); ``predicted`` and
+    ``interval`` are the objective's median and 80% interval at the budget; ``failure_chance``
+    the chance that a seed fails; ``gain_over_default`` and its interval compare it with
+    ``default``; ``explanation`` says all that in words.
+    """
+
     rank: int
     config: dict[str, Any]
     score: float
     predicted: float
     interval: tuple[float, float]
     neighbors: tuple[Neighbor, ...]
-    source: str  # "knowledge_base" or "perturbation" or "robust"
+    source: str  # knowledge_base, perturbation, default, robust or nearest
+    failure_chance: float = 0.0
+    gain_over_default: float | None = None
+    gain_interval: tuple[float, float] | None = None
+    explanation: str = ""
 
 
 @dataclass
@@ -62,11 +77,17 @@ class Advice:
     distance: float
     ood_threshold: float
     suggestions: list[Suggestion] = field(default_factory=list)
+    epochs: int = DEFAULT_EPOCHS
+    rule: str = "ranker"
+    reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "task": self.task,
             "objective": self.objective,
+            "epochs": self.epochs,
+            "rule": self.rule,
+            "reason": self.reason,
             "meta_features": dict(self.meta_features),
             "out_of_distribution": self.out_of_distribution,
             "distance_to_knowledge_base": self.distance,
@@ -78,6 +99,10 @@ class Advice:
                     "score": s.score,
                     "predicted": s.predicted,
                     "interval": list(s.interval),
+                    "failure_chance": s.failure_chance,
+                    "gain_over_default": s.gain_over_default,
+                    "gain_interval": None if s.gain_interval is None else list(s.gain_interval),
+                    "explanation": s.explanation,
                     "source": s.source,
                     "neighbors": [asdict(n) for n in s.neighbors],
                 }
@@ -97,32 +122,39 @@ def suggest(
     objective: str | None = None,
     seed: int = 0,
 ) -> Advice:
-    """Top-``k`` diverse configurations for a dataset described by its meta-features.
+    """Top-``k`` diverse configurations for a dataset described by its meta-features, for a
+    training budget of ``epochs``.
 
     The suggestions are the first ``k`` configurations at least ``MIN_DISTANCE`` apart of the
-    ranked list :func:`advisor.candidates.rank_candidates` builds (the list the search runs),
-    each with the ranker's score, a predicted objective with an 80% interval and the nearest
-    knowledge-base datasets.
+    ranked list :func:`advisor.candidates.rank_candidates` builds (the list the search runs;
+    its first item follows the rules of :mod:`advisor.evidence`), each with the ranker's
+    score, a predicted objective with an 80% interval, the chance of a failed seed, the gain
+    over ``default`` and the nearest knowledge-base datasets, explained in words.
     """
     if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 50:
         raise ConfigError(f"k is {k!r}, but must be an integer in [1, 50]")
     prior = Prior(art, meta_features, task, epochs=epochs)
     ranked = rank_candidates(prior, n_candidates, seed)
+    objective = objective or DEFAULT_OBJECTIVE[task]
     fs = art.fs
     picked = ranked.diverse(k)
     configs = [ranked.config(i) for i in picked]
     par = ranked.parents[picked]
-    q = art.predict_objective(
-        fs.matrix(prior.mf_row, art.space.encode(configs), prior.pmean[par], prior.pknn[par])
-    )
+    enc = art.space.encode(configs)
+    d = -1 if prior.default_col is None else prior.default_col
+    with_default = d >= 0
+    if with_default:
+        enc = np.vstack([enc, fs.encoded[[d]]])
+        par = np.concatenate([par, [d]])
+    q, risk = prior.predict(enc, par)
     dist = prior.dataset_distance
-    near = np.argsort(np.where(prior.same_task, dist, np.inf), kind="stable")[:N_NEIGHBORS]
+    near = _nearest_datasets(art.names, np.where(prior.same_task, dist, np.inf))
     suggestions = []
     for r, i in enumerate(picked):
         j = int(ranked.parents[i])
         neighbors = tuple(
             Neighbor(
-                name=art.names[n],
+                name=art.names[n].rsplit(" @", 1)[0],
                 distance=round(float(dist[n]), 4),
                 normalized_score=None
                 if np.isnan(fs.norm[n, j])
@@ -131,8 +163,12 @@ def suggest(
             )
             for n in near
         )
-        lo, mid, hi = float(q["q10"][r]), float(q["q50"][r]), float(q["q90"][r])
-        lo, hi = min(lo, mid, hi), max(lo, mid, hi)
+        lo, mid, hi = clip_to_range(q["q10"][r], q["q50"][r], q["q90"][r], objective)
+        is_default = with_default and j == d and ranked.from_kb[i]
+        comparison = None
+        if with_default and not is_default:
+            both = {key: np.array([q[key][r], q[key][-1]]) for key in q}
+            comparison = compare(prior, j, d, both, np.array([risk[r], risk[-1]]))
         suggestions.append(
             Suggestion(
                 rank=r + 1,
@@ -142,14 +178,42 @@ def suggest(
                 interval=(round(lo, 4), round(hi, 4)),
                 neighbors=neighbors,
                 source=ranked.source(i),
+                failure_chance=round(float(risk[r]), 4),
+                gain_over_default=0.0
+                if is_default
+                else (None if comparison is None else round(comparison.model_gain, 4)),
+                gain_interval=None
+                if comparison is None
+                else (round(comparison.gain_interval[0], 4), round(comparison.gain_interval[1], 4)),
+                explanation=explanation(
+                    objective, mid, (lo, hi), float(risk[r]), comparison, is_default
+                ),
             )
         )
     return Advice(
         task=task,
-        objective=objective or DEFAULT_OBJECTIVE[task],
+        objective=objective,
         meta_features=dict(meta_features),
         out_of_distribution=prior.out_of_distribution,
         distance=round(prior.nearest, 4),
         ood_threshold=round(art.ood_threshold, 4),
         suggestions=suggestions,
+        epochs=epochs,
+        rule=ranked.rule,
+        reason=ranked.reason,
     )
+
+
+def _nearest_datasets(names: list[str], dist: np.ndarray) -> list[int]:
+    """The ``N_NEIGHBORS`` nearest knowledge-base datasets, each once (at its nearest budget)."""
+    out, seen = [], set()
+    for n in np.argsort(dist, kind="stable"):
+        if not np.isfinite(dist[n]):
+            break
+        base = names[n].rsplit(" @", 1)[0]
+        if base not in seen:
+            seen.add(base)
+            out.append(int(n))
+        if len(out) == N_NEIGHBORS:
+            break
+    return out

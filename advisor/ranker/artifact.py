@@ -29,6 +29,7 @@ from advisor._version import __version__
 from advisor.ranker.features import FeatureSpace, json_matrix
 from advisor.ranker.fit import fit_ranker, ranker_params, training_rows
 from advisor.ranker.model import AdvisorRanker, Blend, regressor
+from advisor.ranker.risk import conformal_margin, fit_risk
 from advisor.ranker.table import PerformanceTable
 from advisor_core.errors import RankerError
 from advisor_core.spaces import SearchSpace
@@ -43,7 +44,7 @@ STALE_SHARE = 0.05
 #: Share of knowledge-base datasets whose nearest other-group neighbour is closer than the
 #: out-of-distribution threshold.
 OOD_QUANTILE = 0.95
-_MODEL_KEYS = ("ranker", "pointwise")
+_MODEL_KEYS = ("ranker", "pointwise", "risk")
 
 
 class _Booster:
@@ -85,6 +86,9 @@ class RankerArtifact:
     ranker_features: list[str] | None = None  # the ranker's columns (default: all)
     pointwise: Any = None  # the pointwise regressor blended with the ranker, if any
     blend: Blend = field(default_factory=Blend)
+    risk: Any = None  # the failed share of seeds (None: nothing ever failed)
+    interval_margin: float = 0.0  # conformal margin of the 80% interval
+    fail: np.ndarray | None = None  # dataset x config failed share of seeds
 
     # -- persistence ----------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -107,9 +111,12 @@ class RankerArtifact:
             "names": self.names,
             "ood_threshold": self.ood_threshold,
             "robust_order": self.robust_order,
+            **({"interval_margin": self.interval_margin} if self.interval_margin else {}),
+            **({"fail": json_matrix(self.fail)} if self.fail is not None else {}),
             "models": {
                 "ranker": _model_str(self.ranker),
                 **({"pointwise": _model_str(self.pointwise)} if self.pointwise else {}),
+                **({"risk": _model_str(self.risk)} if self.risk else {}),
                 **{k: _model_str(m) for k, m in self.quantiles.items()},
             },
         }
@@ -141,6 +148,9 @@ class RankerArtifact:
                 blend=Blend.from_list(
                     data.get("blend", (0.0, 1.0, 1.0)), float(data.get("ranker_offset", 0.0))
                 ),
+                risk=_Booster(models["risk"]) if "risk" in models else None,
+                interval_margin=float(data.get("interval_margin", 0.0)),
+                fail=np.array(data["fail"], dtype=float) if "fail" in data else None,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise RankerError(f"malformed ranker artifact ({type(exc).__name__}: {exc})") from None
@@ -227,9 +237,21 @@ class RankerArtifact:
         )
 
     def predict_objective(self, X: pd.DataFrame | np.ndarray) -> dict[str, np.ndarray]:
-        """The predicted objective's quantiles of each row (``q10``, ``q50``, ``q90``)."""
+        """The predicted objective of each row: median ``q50`` and the 80% interval
+        ``q10``..``q90`` (the quantile models' widened by the conformal margin)."""
         M = self._matrix(X)
-        return {k: np.asarray(m.predict(M), dtype=float) for k, m in self.quantiles.items()}
+        out = {k: np.asarray(m.predict(M), dtype=float) for k, m in self.quantiles.items()}
+        if "q10" in out and "q90" in out:
+            out["q10"] = out["q10"] - self.interval_margin
+            out["q90"] = out["q90"] + self.interval_margin
+        return out
+
+    def predict_risk(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
+        """The predicted chance that a seed of each row's configuration fails (0 to 1)."""
+        M = self._matrix(X)
+        if self.risk is None:
+            return np.zeros(len(M))
+        return np.clip(np.asarray(self.risk.predict(M), dtype=float), 0.0, 1.0)
 
 
 def _model_str(model: Any) -> str:
@@ -291,6 +313,16 @@ def train_artifact(
     # same row order as training_rows: datasets with >= 2 configurations, then configurations
     kept = [i for i in range(len(fs.fingerprints)) if (~np.isnan(fs.norm[i])).sum() >= 2]
     y_raw = np.concatenate([values[i][~np.isnan(fs.norm[i])] for i in kept])
+    fail = np.full_like(fs.norm, np.nan)
+    fail[[row[f] for f in v["fingerprint"]], [col[h] for h in v["config_hash"]]] = v[
+        "fail_share"
+    ].to_numpy()
+    y_fail = np.concatenate([fail[i][~np.isnan(fs.norm[i])] for i in kept])
+    say("fitting the risk model (chance of failure)")
+    risk = fit_risk(X, y_fail)
+    say("calibrating the 80% interval by grouped cross-validation")
+    groups = np.concatenate([[fs.groups[i]] * int((~np.isnan(fs.norm[i])).sum()) for i in kept])
+    margin = conformal_margin(X, y_raw, groups)
     quantiles = {}
     for a in QUANTILES:
         say(f"fitting the {int(a * 100)}% quantile model of the objective")
@@ -313,4 +345,7 @@ def train_artifact(
         ranker_features=list(ranker.feature_names_),
         pointwise=None if ranker.pointwise_ is None else _Booster(_model_str(ranker.pointwise_)),
         blend=ranker.blend_,
+        risk=None if risk is None else _Booster(_model_str(risk)),
+        interval_margin=margin,
+        fail=fail,
     )

@@ -78,7 +78,8 @@ def smoothed(curve: list[Mapping[str, Any]], status: str, score: float | None) -
 
 @dataclass
 class PerformanceTable:
-    """``values``: fingerprint, config_hash, value, norm, n_seeds; ``datasets`` (index
+    """``values``: fingerprint, config_hash, value, norm, n_seeds, fail_share (diverged or
+    failed seeds), spread (standard deviation over seeds); ``datasets`` (index
     fingerprint): name, group, task, objective, n_rows, n_classes and ``mf.*`` columns;
     ``configs``: config_hash -> configuration."""
 
@@ -199,11 +200,18 @@ def performance_table(trials: pd.DataFrame, space: SearchSpace) -> PerformanceTa
     )
     floor_arr = np.where(np.isnan(floor_arr), lowest, floor_arr)
     df["value"] = np.maximum(np.where(np.isfinite(v), v, floor_arr), floor_arr)
+    df["failed"] = df["status"].isin(list(_FLOORED)).astype(float)
     agg = (
         df.groupby(["fingerprint", "config_hash"], sort=True)
-        .agg(value=("value", "mean"), n_seeds=("value", "size"))
+        .agg(
+            value=("value", "mean"),
+            n_seeds=("value", "size"),
+            fail_share=("failed", "mean"),
+            spread=("value", "std"),
+        )
         .reset_index()
     )
+    agg["spread"] = agg["spread"].fillna(0.0)
     lo = agg.groupby("fingerprint")["value"].transform("min")
     hi = agg.groupby("fingerprint")["value"].transform("max")
     span = (hi - lo).to_numpy()

@@ -89,6 +89,10 @@ class SuggestionOut(BaseModel):
     score: float | None
     predicted: float | None
     interval: list[float | None]
+    failure_chance: float | None
+    gain_over_default: float | None
+    gain_interval: list[float | None] | None
+    explanation: str
     source: str
     neighbors: list[Neighbor]
 
@@ -98,6 +102,9 @@ class AdviceResponse(BaseModel):
 
     task: str
     objective: str
+    epochs: int
+    rule: str
+    reason: str
     meta_features: dict[str, float | None]
     out_of_distribution: bool
     distance_to_knowledge_base: float | None
