@@ -91,10 +91,11 @@ def plan(
 
 
 def long_picks(kb, entries, design) -> dict[str, list[int]]:
-    """Per dataset of the shared design, the ``long_top`` configurations with the best
-    seed-mean score (their indices in the dataset's design)."""
+    """Per dataset of the shared design, the named recipes of ``LONG_NAMED`` and the
+    ``long_top`` configurations with the best seed-mean score (their indices in the dataset's
+    design): what ``default`` is chosen among, and what does best there."""
     from advisor_core.spaces import config_hash
-    from seedbuild.design import design_configs
+    from seedbuild.design import LONG_NAMED, NAMED, design_configs
 
     df = kb.trials("mlp", version=design.space_version, expand_config=False)
     df = df[df["epochs"].le(design.epochs) & df["max_epochs"].eq(design.epochs)]
@@ -106,7 +107,8 @@ def long_picks(kb, entries, design) -> dict[str, list[int]]:
         index = {config_hash(c): i for i, c in enumerate(design_configs(design, e.task))}
         mean = sub.assign(v=sub["score"].fillna(-1e9)).groupby("config_hash")["v"].mean()
         top = [h for h in mean.sort_values(ascending=False).index if h in index]
-        out[e.name] = [index[h] for h in top[: design.long_top]]
+        named = [NAMED.index(n) for n in LONG_NAMED]
+        out[e.name] = named + [index[h] for h in top[: design.long_top] if index[h] not in named]
     return out
 
 

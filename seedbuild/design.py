@@ -11,9 +11,9 @@ Space ``mlp`` version 2. The design is fixed by its parameters (``Design``):
   (learning rate, momentum, second moment, weight decay, dropout, schedules, warmup, label
   smoothing; a Sobol sample per shape). The variants and seeds of one shape train as one stack
   (:func:`advisor.trials.run_trials`), which is what makes three seeds everywhere affordable;
-* **long budgets**: on each dataset the ``long_top`` configurations with the best seed-mean are
-  trained again for ``long_epochs`` epochs (seed 0), so that advice for long budgets rests on
-  evidence;
+* **long budgets**: on each dataset the named recipes of ``LONG_NAMED`` and the ``long_top``
+  configurations with the best seed-mean are trained again for ``long_epochs`` epochs (seed 0),
+  so that advice for long budgets rests on evidence;
 * **large data**: the 20,000-row size variants get the named recipes and the ``large_top``
   configurations that are best on average on the shared design, with every seed.
 
@@ -32,6 +32,7 @@ from advisor.records import dataset_info, deterministic_trial_id, trial_from_res
 from advisor_core.spaces import MLP_SPACE, config_hash, named_config
 
 __all__ = [
+    "LONG_NAMED",
     "NAMED",
     "SHAPE_PARAMS",
     "Design",
@@ -43,6 +44,9 @@ __all__ = [
 
 #: The named recipes of the design (``default`` is one of them under another name).
 NAMED = ("plain", "sklearn", "rtdl", "wide_regularized", "sgd_cosine", "small_fast", "realmlp")
+#: The named recipes that also get the long budget on every dataset (``default`` is chosen
+#: among them by their results at every budget).
+LONG_NAMED = ("plain", "rtdl", "wide_regularized", "realmlp")
 #: What the models of one stack share (the rest varies within a shape).
 SHAPE_PARAMS = (
     "optimizer",

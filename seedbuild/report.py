@@ -1,9 +1,9 @@
 """Write ``knowledge_base/seed/REPORT.md`` (and a PNG plot) from the seed knowledge base.
 
-Reports counts by task and source, the seed-noise figure (median standard deviation of the
-objective across seeds, next to the median spread between the best and the median
-configuration of a dataset), how much the best configuration of the design beats ``default``
-on each dataset, and a plot of that distribution. Also regenerates the corpus table in
+Reports counts by task and source, seed noise (overall and on every dataset, and the share of
+(dataset, configuration) pairs whose seeds disagree badly), how much the best configuration of
+the shared design beats ``default``, the configurations best on average, and what the long
+budgets add (space ``mlp`` version 2). Also regenerates the corpus table in
 ``knowledge_base/README.md``.
 
     .venv/bin/python -m seedbuild.report [--kb URL]   (default: the shipped seed)
@@ -24,6 +24,15 @@ sys.path.insert(0, str(REPO))  # seedbuild, when run as a script
 SEED = REPO / "knowledge_base" / "seed"
 README = REPO / "knowledge_base" / "README.md"
 BEGIN, END = "<!-- corpus-table:begin -->", "<!-- corpus-table:end -->"
+NAMED_LOOKUP = (
+    "plain",
+    "sklearn",
+    "rtdl",
+    "wide_regularized",
+    "sgd_cosine",
+    "small_fast",
+    "realmlp",
+)
 
 
 def markdown(frame: pd.DataFrame) -> str:
@@ -65,9 +74,11 @@ def main() -> None:
 
     from advisor_core.spaces import config_hash, named_config
     from seedbuild.corpus import corpus
+    from seedbuild.design import NAMED as NAMED_LOOKUP
+    from seedbuild.design import Design
 
+    design = Design()
     kb = load(args.kb)
-    df = kb.trials("mlp")
     datasets = kb.datasets()
     stats = kb.stats()
     manifest = (
@@ -75,8 +86,20 @@ def main() -> None:
         if (SEED / "manifest.json").exists()
         else {}
     )
-    default_hash = config_hash(named_config("default"))
     entries = {e.name: e for e in corpus()}
+    all_v2 = kb.trials("mlp", version=design.space_version, expand_config=False)
+    df = all_v2[all_v2["max_epochs"] == design.epochs].copy()
+    long = all_v2[all_v2["max_epochs"] == design.long_epochs]
+    floor = {"classification": 0.0, "regression": 0.0}
+    df["value"] = [
+        v if st not in ("diverged", "failed") and v == v else floor[t]
+        for v, st, t in zip(df["score"], df["status"], df["task"], strict=True)
+    ]
+    df["bad"] = df["status"].isin(["diverged", "failed"])
+    default_hash = {
+        t: config_hash(named_config("default", task=t, version=design.space_version))
+        for t in ("classification", "regression")
+    }
 
     # -- counts -------------------------------------------------------------------------------
     datasets["family"] = [
@@ -85,43 +108,67 @@ def main() -> None:
     ]
     counts = datasets.groupby(["family", "task"]).size().unstack(fill_value=0)
     trials_by = (
-        df.merge(datasets[["fingerprint", "family"]], on="fingerprint")
+        all_v2.merge(datasets[["fingerprint", "family"]], on="fingerprint")
         .groupby(["family", "task"])
         .size()
         .unstack(fill_value=0)
     )
 
-    # -- seed noise ---------------------------------------------------------------------------
-    ok = df[df["status"].isin(["complete", "timeout", "pruned"])]
-    per_cfg = ok.groupby(["fingerprint", "config_hash"])["score"]
-    multi = per_cfg.agg(["std", "count"])
-    multi = multi[multi["count"] >= 3]
-    seed0 = ok[ok["seed"] == 0]
-    spread = seed0.groupby("fingerprint")["score"].agg(lambda s: s.max() - s.median())
-    noise_fps = multi.index.get_level_values(0).unique()
-    spread_noise = spread.loc[spread.index.intersection(noise_fps)]
+    # -- seed noise: per (dataset, configuration), then per dataset --------------------------
+    pairs = (
+        df.groupby(["fingerprint", "dataset_name", "config_hash"])
+        .agg(
+            seeds=("value", "size"),
+            std=("value", "std"),
+            spread=("value", lambda v: v.max() - v.min()),
+            any_bad=("bad", "max"),
+            all_bad=("bad", "min"),
+            mean=("value", "mean"),
+        )
+        .reset_index()
+    )
+    pairs["disagree"] = (pairs["any_bad"] & ~pairs["all_bad"]) | (pairs["spread"] > 0.1)
+    three = pairs[pairs["seeds"] >= 3]
+    per_ds = (
+        three.groupby("dataset_name")
+        .agg(
+            configurations=("config_hash", "size"),
+            median_seed_std=("std", "median"),
+            disagree_share=("disagree", "mean"),
+        )
+        .sort_values("median_seed_std", ascending=False)
+    )
+    best_spread = pairs.groupby("fingerprint")["mean"].agg(lambda v: v.max() - v.median())
 
-    # -- best vs default ----------------------------------------------------------------------
+    # -- best vs default; best on average -------------------------------------------------------
     rows = []
-    for fp, g in seed0.groupby("fingerprint"):
-        d = g[g["config_hash"] == default_hash]["score"]
-        scores = g["score"].dropna()
-        if d.empty or scores.empty:
+    for fp, g in pairs.groupby("fingerprint"):
+        task = df.loc[df["fingerprint"] == fp, "task"].iloc[0]
+        d = g[g["config_hash"] == default_hash[task]]["mean"]
+        if d.empty:
             continue
-        best, worst, dflt = scores.max(), scores.min(), d.iloc[0]
-        dflt = dflt if dflt == dflt else worst
+        best, worst = g["mean"].max(), g["mean"].min()
         rows.append(
             {
-                "fingerprint": fp,
                 "name": g["dataset_name"].iloc[0],
-                "task": g["task"].iloc[0],
+                "task": task,
                 "best": best,
-                "default": dflt,
-                "gain": best - dflt,
-                "regret_default": (best - dflt) / (best - worst) if best > worst else 0.0,
+                "default": d.iloc[0],
+                "gain": best - d.iloc[0],
+                "regret_default": (best - d.iloc[0]) / (best - worst) if best > worst else 0.0,
             }
         )
     gains = pd.DataFrame(rows).sort_values("gain", ascending=False)
+    norm = pairs.assign(
+        norm=pairs.groupby("fingerprint")["mean"].transform(
+            lambda v: (v - v.min()) / (v.max() - v.min()) if v.max() > v.min() else 0.5
+        )
+    )
+    on_average = norm.groupby("config_hash")["norm"].agg(["mean", "size"])
+    on_average = on_average[on_average["size"] >= 0.9 * on_average["size"].max()]
+    on_average = on_average.sort_values("mean", ascending=False).head(10)
+    names = {config_hash(named_config(n, task="classification")): n for n in NAMED_LOOKUP}
+    names.update({config_hash(named_config(n, task="regression")): n for n in NAMED_LOOKUP})
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for task, ax in zip(("classification", "regression"), axes, strict=True):
@@ -135,43 +182,72 @@ def main() -> None:
     fig.tight_layout()
     fig.savefig(SEED / "best_vs_default.png", dpi=110)
 
+    # -- long budgets and large data ------------------------------------------------------------
+    long_gain = None
+    if not long.empty:
+        short = pairs.set_index(["fingerprint", "config_hash"])["mean"]
+        lg = long.assign(v=long["score"].fillna(0.0))
+        lg = lg.groupby(["fingerprint", "config_hash"])["v"].mean()
+        common = lg.index.intersection(short.index)
+        long_gain = (lg.loc[common] - short.loc[common]).median() if len(common) else None
+    large = datasets[datasets["n_rows"] >= 20_000]
+    large_pairs = pairs[pairs["fingerprint"].isin(set(large["fingerprint"]))]
+
     # -- report -------------------------------------------------------------------------------
+    v2 = stats["by_space"].get(f"mlp@{design.space_version}", {})
+    v1 = stats["by_space"].get("mlp@1", {})
+    wall = manifest.get("build_wall_s")
     lines = [
         "# Seed knowledge base: report",
         "",
         "Generated by `python -m seedbuild.report` from `knowledge_base/seed/` "
-        f"(built {manifest.get('built_at', '?')}).",
+        f"(exported {manifest.get('built_at', '?')}).",
         "",
         f"- {stats['datasets']} datasets in {stats['groups']} groups "
         f"({stats['real']['groups']} real groups; {stats['real']['regression_datasets']} "
         f"real regression datasets), {stats['trials']} trials.",
-        f"- Space `mlp`: {stats['by_space'].get('mlp@1', {}).get('configs', 0)} "
-        "configurations, of which "
-        f"{stats['by_space'].get('mlp@1', {}).get('configs_on_every_dataset', 0)} are "
-        "evaluated on every dataset.",
-        "- Status: " + ", ".join(f"{k} {v}" for k, v in sorted(stats["by_status"].items())),
+        f"- Space `mlp` version {design.space_version} (the current one): {v2.get('trials', 0)} "
+        f"trials on {v2.get('datasets', 0)} datasets, {v2.get('configs', 0)} configurations; "
+        f"the shared design (named recipes + {design.n_shapes} shapes x {design.variants} "
+        f"variants, seeds {list(design.seeds)}, {design.epochs} epochs) on "
+        f"{pairs['fingerprint'].nunique()} datasets, {len(three)} (dataset, configuration) "
+        f"pairs with 3 seeds; long budgets ({design.long_epochs} epochs, the "
+        f"{design.long_top} best configurations of each dataset) on "
+        f"{long['fingerprint'].nunique()} datasets; "
+        f"{large['fingerprint'].nunique()} datasets of 20,000 rows or more "
+        f"({large_pairs['config_hash'].nunique()} configurations there).",
+        f"- Space `mlp` version 1 (kept, queryable): {v1.get('trials', 0)} trials on "
+        f"{v1.get('datasets', 0)} datasets.",
+        "- Status (all versions): "
+        + ", ".join(f"{k} {v}" for k, v in sorted(stats["by_status"].items())),
+        f"- Build cost: {wall / 3600:.1f} h of wall time on 2 cores for the last stage run"
+        if wall
+        else "- Build cost: see the manifest",
         "",
         "## Datasets by source and task",
         "",
         markdown(counts),
         "",
-        "## Trials by source and task",
+        "## Version-2 trials by source and task",
         "",
         markdown(trials_by),
         "",
         "## Seed noise",
         "",
-        f"{len(multi)} (dataset, configuration) pairs with 3 seeds on {len(noise_fps)} datasets.",
-        "",
         "| figure | value |",
         "| --- | --- |",
         f"| median standard deviation of the objective across seeds | "
-        f"{multi['std'].median():.4f} |",
-        f"| mean standard deviation across seeds | {multi['std'].mean():.4f} |",
-        f"| median spread best − median configuration (seed 0, same datasets) | "
-        f"{spread_noise.median():.4f} |",
-        f"| median spread best − median configuration (seed 0, all datasets) | "
-        f"{spread.median():.4f} |",
+        f"{three['std'].median():.4f} |",
+        f"| mean standard deviation across seeds | {three['std'].mean():.4f} |",
+        f"| share of (dataset, configuration) pairs whose seeds disagree badly (one failed or "
+        f"diverged and another not, or a spread above 0.1) | {three['disagree'].mean():.3f} |",
+        f"| median spread best − median configuration of a dataset (seed means) | "
+        f"{best_spread.median():.4f} |",
+        "",
+        "Seed noise on every dataset (median standard deviation across the seeds of its "
+        "configurations; share of its configurations whose seeds disagree badly):",
+        "",
+        markdown(per_ds.round(4)),
         "",
         "## Best configuration of the design against `default`",
         "",
@@ -189,14 +265,20 @@ def main() -> None:
         )
     lines += [
         "",
-        "Gain = best objective of the design minus the objective of `default` "
-        "(seed 0; balanced accuracy or R²; a diverged `default` counts as the worst).",
+        "Configurations best on average (mean normalized seed-mean score over the datasets "
+        "of the shared design):",
         "",
-        "| dataset | task | best | default | gain |",
-        "| --- | --- | --- | --- | --- |",
+        "| configuration | name | mean normalized score | datasets |",
+        "| --- | --- | --- | --- |",
     ]
-    for r in gains.itertuples():
-        lines.append(f"| {r.name} | {r.task} | {r.best:.4f} | {r.default:.4f} | {r.gain:.4f} |")
+    for h, r in on_average.iterrows():
+        lines.append(f"| `{h}` | {names.get(h, '')} | {r['mean']:.4f} | {int(r['size'])} |")
+    if long_gain is not None:
+        lines += [
+            "",
+            f"Long budgets: the same configuration at {design.long_epochs} epochs against "
+            f"{design.epochs} (median difference of the seed means): {long_gain:+.4f}.",
+        ]
     (SEED / "REPORT.md").write_text("\n".join(lines) + "\n")
 
     # -- corpus table in the README -----------------------------------------------------------
