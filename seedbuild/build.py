@@ -63,13 +63,13 @@ def plan(
     stage: str = "shared",
     picks: dict[str, list[int]] | None = None,
 ):
-    """Jobs in a fixed order (see ``priority_order``): one job per dataset and stack of the
-    design (``shared``), or per dataset (``long``, ``large``: the configuration indices of
-    ``picks[name]``)."""
-    from seedbuild.design import Job, design_configs, stack_groups, trial_id
+    """Jobs in a fixed order (waves of ``_wave``, datasets by ``priority_order`` within a
+    wave): one job per dataset and stack of the design (``shared``), or per dataset (``long``,
+    ``large``: the configuration indices of ``picks[name]``)."""
+    from seedbuild.design import NAMED, Job, design_configs, stack_groups, trial_id
 
-    jobs = []
-    for name in priority_order(entries, fingerprints, done_by_name or {}):
+    ranked = []  # (wave, dataset rank, job): the shared stage runs breadth first, in waves
+    for rank, name in enumerate(priority_order(entries, fingerprints, done_by_name or {})):
         entry = next(e for e in entries if e.name == name)
         configs = design_configs(design, entry.task)
         fp = fingerprints.get(name)
@@ -79,15 +79,30 @@ def plan(
             epochs, seeds, blocks = design.long_epochs, (0,), [list((picks or {}).get(name, []))]
         else:
             epochs, seeds, blocks = design.epochs, design.seeds, [list((picks or {}).get(name, []))]
-        for block in blocks:
+        n_named = sum(1 for block in blocks if min(block) < len(NAMED))
+        for b, block in enumerate(blocks):
             items = [(i, s) for i in block for s in seeds]
             if fp is not None:
                 items = [
                     (i, s) for i, s in items if trial_id(fp, configs[i], s, epochs) not in done
                 ]
             if items:
-                jobs.append(Job(name, tuple(items), epochs))
-    return jobs
+                ranked.append((_wave(b, n_named, stage), rank, Job(name, tuple(items), epochs)))
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    return [job for _, _, job in ranked]
+
+
+WAVE_SHAPES = 4
+
+
+def _wave(block: int, n_named: int, stage: str) -> int:
+    """Wave of a shared-stage block: the named recipes and the first ``WAVE_SHAPES`` shapes
+    of every dataset come first, then the next ``WAVE_SHAPES`` shapes of every dataset, and so
+    on. An interrupted build leaves every dataset with the recipes and the same leading part of
+    the design rather than some datasets complete and the rest empty."""
+    if stage != "shared":
+        return 0
+    return max(0, (block - n_named) // WAVE_SHAPES)
 
 
 def long_picks(kb, entries, design) -> dict[str, list[int]]:

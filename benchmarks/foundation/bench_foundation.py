@@ -23,8 +23,8 @@ import torch
 from advisor.data import SplitCache, load_dataset
 from advisor.metafeatures import extract
 from advisor.trials import run_trial
-from advisor.trials.model import build_mlp, build_optimizer
 from advisor_core.spaces import named_config
+from benchmarks.engine.single_model import build_mlp, build_optimizer
 
 
 def synthetic(n: int, p: int, seed: int = 0):
