@@ -170,6 +170,27 @@ def main() -> None:
     names = {config_hash(named_config(n, task="classification")): n for n in NAMED_LOOKUP}
     names.update({config_hash(named_config(n, task="regression")): n for n in NAMED_LOOKUP})
 
+    # named recipes, on the datasets where every one has its seed mean (how default is chosen)
+    recipe_hash = {
+        (t, config_hash(named_config(n, task=t))): n
+        for n in NAMED_LOOKUP
+        for t in ("classification", "regression")
+    }
+    task_of = df.groupby("fingerprint")["task"].first()
+    norm["task"] = norm["fingerprint"].map(task_of)
+    norm["recipe"] = [
+        recipe_hash.get((t, h)) for t, h in zip(norm["task"], norm["config_hash"], strict=True)
+    ]
+    rec = norm[norm["recipe"].notna()]
+    complete = rec.groupby("fingerprint")["recipe"].transform("nunique") == len(NAMED_LOOKUP)
+    recipes = (
+        rec[complete]
+        .groupby(["task", "recipe"])
+        .agg(datasets=("fingerprint", "nunique"), mean_normalized=("norm", "mean"))
+        .round(3)
+        .sort_values(["task", "mean_normalized"], ascending=[True, False])
+    )
+
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for task, ax in zip(("classification", "regression"), axes, strict=True):
         g = gains[gains["task"] == task]
@@ -248,6 +269,15 @@ def main() -> None:
         "configurations; share of its configurations whose seeds disagree badly):",
         "",
         markdown(per_ds.round(4)),
+        "",
+        "## Named recipes",
+        "",
+        "Mean normalized seed-mean score of each named recipe at the shared design's budget, "
+        "on the datasets where all of them ran (0 = the dataset's worst configuration, 1 = its "
+        "best). `default` is the recipe with the highest figure (see "
+        "`advisor_core/spaces/mlp.py`).",
+        "",
+        markdown(recipes),
         "",
         "## Best configuration of the design against `default`",
         "",

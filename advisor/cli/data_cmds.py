@@ -62,9 +62,13 @@ def evaluate(
         from advisor.facade import Advisor, load_dataset
         from advisor_core.spaces import MLP_SPACE, named_config
 
-        cfg = load_config_arg(config, lambda c: MLP_SPACE.validate(c, complete=True), named_config)
-        adv = Advisor(device=device)
         ds = load_dataset(train, target, task=cast(Any, task))  # checked by load_dataset
+        cfg = load_config_arg(
+            config,
+            lambda c: MLP_SPACE.validate(c, complete=True),
+            lambda name: named_config(name, task=ds.task),
+        )
+        adv = Advisor(device=device)
         test_ds = load_dataset(test, target, task=ds.task) if test is not None else None
         result, model = adv.evaluate(
             ds, cfg, epochs=epochs, seed=seed, objective=objective, time_limit=time_limit

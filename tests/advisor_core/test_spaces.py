@@ -98,16 +98,24 @@ def test_invalid_values_name_the_field_the_value_and_the_rule(config: dict, frag
     assert fragment in str(err.value)
 
 
-def test_partial_configs_are_completed_from_default() -> None:
+def test_partial_configs_are_completed_from_the_plain_mlp() -> None:
     cfg = MLP_SPACE.validate({"width": 64}, complete=True)
     assert cfg["width"] == 64
-    assert cfg["learning_rate"] == named_config("default")["learning_rate"]
+    assert cfg["learning_rate"] == named_config("plain")["learning_rate"]
+
+
+def test_default_is_the_recipe_chosen_per_task() -> None:
+    assert named_config("default", task="classification") == named_config(
+        "realmlp", task="classification"
+    )
+    assert named_config("default", task="regression") == named_config("plain")
+    assert named_config("default") == named_config("default", task="classification")
 
 
 def test_canonical_form_makes_equal_configs_hash_equal() -> None:
-    a = MLP_SPACE.validate({**named_config("default"), "learning_rate": 0.001000000001})
-    b = MLP_SPACE.validate({**named_config("default"), "batch_size": 64.0})
-    assert config_hash(a) == config_hash(b) == MLP_SPACE.hash(named_config("default"))
+    a = MLP_SPACE.validate({**named_config("plain"), "learning_rate": 0.001000000001})
+    b = MLP_SPACE.validate({**named_config("plain"), "batch_size": 64.0})
+    assert config_hash(a) == config_hash(b) == MLP_SPACE.hash(named_config("plain"))
 
 
 def test_sobol_samples_stay_in_range_and_are_deterministic() -> None:
@@ -120,7 +128,7 @@ def test_sobol_samples_stay_in_range_and_are_deterministic() -> None:
 
 
 def test_encoding_uses_log10_for_log_scaled_parameters() -> None:
-    enc = MLP_SPACE.encode([named_config("default")])
+    enc = MLP_SPACE.encode([named_config("plain")])
     j = MLP_SPACE.names.index("learning_rate")
     assert math.isclose(enc[0, j], -3.0)
 

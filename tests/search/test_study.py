@@ -15,7 +15,14 @@ import pytest
 from advisor.data import SplitCache, load_dataset
 from advisor.facade import Advisor
 from advisor.search import run_search
-from advisor_core.spaces import CategoricalParam, FloatParam, IntParam, SearchSpace, named_config
+from advisor_core.spaces import (
+    MLP_SPACE,
+    CategoricalParam,
+    FloatParam,
+    IntParam,
+    SearchSpace,
+    named_config,
+)
 from knowledge_base import KnowledgeBase
 
 
@@ -276,4 +283,6 @@ def test_three_processes_share_one_study_on_postgres(kb_copy, wine_csv, tmp_path
 
 
 def test_named_default_is_a_valid_starting_point() -> None:
-    assert named_config("default")["learning_rate"] == 1e-3
+    for task in ("classification", "regression"):
+        cfg = named_config("default", task=task)
+        assert MLP_SPACE.validate(cfg, complete=True) == cfg

@@ -78,6 +78,6 @@ def test_no_operation_answers_500_or_outside_its_documentation(
         suppress_health_check=list(HealthCheck),
     )
     def run(case: Any) -> None:
-        case.call_and_validate(headers=headers, checks=CHECKS)
+        case.call_and_validate(headers=headers, checks=CHECKS, timeout=60)
 
     run()

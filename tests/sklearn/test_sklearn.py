@@ -20,6 +20,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from advisor.sklearn import AdvisorSearchCV, MLPClassifier, MLPRegressor
+from advisor_core.spaces import named_config
 from knowledge_base import KnowledgeBase
 from tests.conftest import REPO
 from tests.ranker_helpers import records
@@ -75,7 +76,8 @@ def test_explicit_hyperparameters_override_the_advice(cancer) -> None:
     clf = MLPClassifier(kb=SYN_KB, width=32, learning_rate=3e-3, epochs=3).fit(X, y)
     assert (clf.config_["width"], clf.config_["learning_rate"]) == (32, 3e-3)
     named = MLPClassifier(hyperparameters="default", epochs=2).fit(X, y)
-    assert named.config_["width"] == 128 and named.suggestion_ is None
+    assert named.config_ == named_config("default", task="classification")
+    assert named.suggestion_ is None
     given = MLPClassifier(hyperparameters={"width": 48}, epochs=2).fit(X, y)
     assert given.config_["width"] == 48 and given.config_["optimizer"] == "adamw"
     with pytest.raises(ValueError, match="'width' is 5000"):
