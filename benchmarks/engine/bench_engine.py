@@ -12,7 +12,7 @@ the mean validation objective of both (the same trials: equal up to seed noise) 
 speed-up of stacking seeds only (each configuration's 3 seeds).
 
     .venv/bin/python benchmarks/engine/bench_engine.py [--shapes 4] [--variants 4]
-        [--datasets NAME ...] [--out benchmarks/engine/engine_benchmark.md]
+        [--datasets NAME ...] [--out benchmarks/engine/engine_benchmark.md] [--runs FILE]
 """
 
 from __future__ import annotations
@@ -131,15 +131,32 @@ def main() -> None:
     ap.add_argument("--variants", type=int, default=4)
     ap.add_argument("--datasets", nargs="*", default=list(DATASETS))
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument(
+        "--runs",
+        type=Path,
+        default=OUT.with_name("engine_runs.jsonl"),
+        help="one line per measured dataset; a rerun skips those (resumable)",
+    )
     args = ap.parse_args()
     import torch
 
     torch.set_num_threads(1)
     configs = workload(args.shapes, args.variants, seed=11)
+    key = {"shapes": args.shapes, "variants": args.variants}
+    done = {
+        r["dataset"]: r
+        for r in map(json.loads, args.runs.read_text().splitlines() if args.runs.exists() else [])
+        if all(r.get(k) == v for k, v in key.items())
+    }
     rows = []
     for name in args.datasets:
-        row = run_dataset(name, configs)
+        if name in done:  # measured by an earlier, interrupted run (both runners alike)
+            rows.append(done[name])
+            continue
+        row = {**run_dataset(name, configs), **key}
         rows.append(row)
+        with args.runs.open("a") as fh:
+            fh.write(json.dumps(row) + "\n")
         print(json.dumps(row), file=sys.stderr, flush=True)
     small = [r for r in rows if r["rows"] <= 5000]
     total_old = sum(r["single_s"] for r in small)
@@ -173,7 +190,9 @@ def main() -> None:
         "The objectives compare the same trials (same configurations and seeds) trained by both; "
         "they differ by seed noise only (different random streams and step-wise instead of "
         "epoch-wise schedules). Timings share the machine with whatever else ran; both runners "
-        "alternate per dataset.",
+        "alternate per dataset, so each dataset's ratio is measured under the same load. "
+        "Each dataset's line is appended to `engine_runs.jsonl` when it is measured; a rerun "
+        "measures only the missing ones.",
         "",
     ]
     args.out.write_text("\n".join(lines))
