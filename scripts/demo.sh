@@ -9,6 +9,6 @@ scripts/setup.sh
 data=examples/credit_card.csv
 run() { echo "== advisor $*" >&2; .venv/bin/advisor "$@"; }
 run meta-features "$data" --target card --json | head -n 12
-run suggest "$data" --target card -k 3
+run suggest "$data" --target card -k 3 --epochs 10
 run search "$data" --target card --n-trials 8 --epochs 10 --no-contribute
 run evaluate --train "$data" --target card --config default --epochs 10

@@ -189,6 +189,8 @@ def main() -> None:
         .agg(datasets=("fingerprint", "nunique"), mean_normalized=("norm", "mean"))
         .round(3)
         .sort_values(["task", "mean_normalized"], ascending=[True, False])
+        .reset_index()
+        .set_index("task")
     )
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
