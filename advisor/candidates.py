@@ -356,7 +356,9 @@ def rank_candidates(prior: Prior, n_candidates: int = N_CANDIDATES, seed: int = 
     else:
         order = np.argsort(-scores, kind="stable")
         d = prior.default_col
-        if d is not None and int(parents[order[0]]) != d:
+        # every departure from default is checked, a perturbation of default too (the
+        # knowledge base's evidence about its parent says nothing in its favour)
+        if d is not None and int(order[0]) != d:
             first = int(order[0])
             enc = np.vstack([space.encoded_from_unit(units[[first]]), fs.encoded[[d]]])
             q, risk = prior.predict(enc, np.array([parents[first], d]))

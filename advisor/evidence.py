@@ -5,8 +5,9 @@ The ranker must earn every departure from ``default`` (a robust recipe):
 * **no harm** -- the ranker's top configuration goes first only when the evidence supports
   leaving ``default``: the quantile models predict a gain of at least ``MIN_GAIN``, on the
   ``N_NEIGHBORS`` knowledge-base datasets most like this one (at the nearest budget) where both
-  were evaluated it beat ``default`` on average and on at least half of them, and it is not
-  riskier (chance of a failed seed) than ``default`` by more than ``MAX_EXTRA_RISK``.
+  were evaluated it beat ``default`` by at least ``MIN_GAIN`` on average and on more than half
+  of them (a perturbation of ``default`` has no such evidence: ``default`` goes first), and it
+  is not riskier (chance of a failed seed) than ``default`` by more than ``MAX_EXTRA_RISK``.
   Otherwise ``default`` goes first and the answer says why;
 * **out of distribution** -- a dataset farther from the knowledge base than 95% of its own
   datasets are from their nearest neighbours gets the robust order (best 25th percentile of
@@ -63,7 +64,7 @@ class Comparison:
         if self.model_gain < MIN_GAIN or self.risk > self.default_risk + MAX_EXTRA_RISK:
             return False
         if self.neighbors >= 3:
-            return self.mean_diff > 0 and self.wins >= self.neighbors / 2
+            return self.mean_diff >= MIN_GAIN and self.wins > self.neighbors / 2
         return True
 
     def reason(self, objective: str) -> str:

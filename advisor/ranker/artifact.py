@@ -30,7 +30,7 @@ from advisor.ranker.features import FeatureSpace, json_matrix
 from advisor.ranker.fit import fit_ranker, ranker_params, training_rows
 from advisor.ranker.model import AdvisorRanker, Blend, regressor
 from advisor.ranker.risk import conformal_margin, fit_risk
-from advisor.ranker.table import PerformanceTable
+from advisor.ranker.table import PerformanceTable, source_of
 from advisor_core.errors import RankerError
 from advisor_core.spaces import SearchSpace
 
@@ -320,9 +320,13 @@ def train_artifact(
     y_fail = np.concatenate([fail[i][~np.isnan(fs.norm[i])] for i in kept])
     say("fitting the risk model (chance of failure)")
     risk = fit_risk(X, y_fail)
-    say("calibrating the 80% interval by grouped cross-validation")
-    groups = np.concatenate([[fs.groups[i]] * int((~np.isnan(fs.norm[i])).sum()) for i in kept])
-    margin = conformal_margin(X, y_raw, groups)
+    say("calibrating the 80% interval by cross-validation over sources")
+    # held out by source (KEEL, each R package, ...): the interval must hold on data from a
+    # collection the knowledge base has never seen, not only on a new dataset of a known one
+    sources = np.concatenate(
+        [[source_of(fs.groups[i])] * int((~np.isnan(fs.norm[i])).sum()) for i in kept]
+    )
+    margin = conformal_margin(X, y_raw, sources)
     quantiles = {}
     for a in QUANTILES:
         say(f"fitting the {int(a * 100)}% quantile model of the objective")

