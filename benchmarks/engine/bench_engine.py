@@ -32,13 +32,13 @@ DATASETS = (
     "keel:iris",
     "keel:wine",
     "sklearn:diabetes",
+    "size:diamonds@500",
+    "sklearn:breast_cancer",
     "keel:pima",
     "keel:german",
     "size:phoneme@1500",
     "keel:magic",
     "size:letter@5000",
-    "size:diamonds@5000",
-    "size:CPS1988@5000",
 )
 SEEDS = (0, 1, 2)
 EPOCHS = 20

@@ -255,7 +255,10 @@ def main() -> None:
                 with args.runs.open("a") as fh:
                     fh.write(json.dumps(row) + "\n")
                 print(f"[{i}/{len(todo)}] {json.dumps(row)}", file=sys.stderr, flush=True)
-    write_report(load_runs(args.runs), args.out, args.epochs)
+    command = "" if args.epochs == 64 else f" --epochs {args.epochs}"
+    if args.runs != RUNS:
+        command += f" --runs {args.runs} --out {args.out}"
+    write_report(load_runs(args.runs), args.out, args.epochs, command, args.runs.name)
 
 
 if __name__ == "__main__":
