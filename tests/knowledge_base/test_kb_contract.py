@@ -36,7 +36,8 @@ def test_contributed_trials_come_back_with_their_meta_features(kb: KnowledgeBase
     assert (rep.added, rep.duplicates) == (5, 0)
     df = kb.trials("mlp", with_curves=True)
     assert len(df) == 5
-    assert df.loc[0, "hp.width"] == 128 and df.loc[0, "config"]["optimizer"] == "adamw"
+    sent = named_config("default")  # what record() contributes
+    assert df.loc[0, "hp.width"] == sent["width"] and df.loc[0, "config"] == sent
     assert df.loc[0, "mf.n_rows"] == pytest.approx(0.5)
     assert df.loc[0, "learning_curve"][2]["objective"] == pytest.approx(0.8)
     assert set(df["status"]) == {"complete"}
