@@ -108,11 +108,12 @@ def write_report(
         if d is None or d.empty:
             continue
         ratio = (wall[a] / wall[b]).reindex(d.index).mean()
+        total = wall.loc[d.index, a].sum() / wall.loc[d.index, b].sum()
         lines.append(
             f"- {LABELS[a]} vs {LABELS[b]} on {len(d)} datasets: mean difference "
             f"{d.mean():+.4f}, at least as good on {int((d >= 0).sum())} "
             f"({(d >= 0).mean():.0%}), worst {d.min():+.4f} ({d.idxmin()}); "
-            f"wall time {ratio:.2f}x."
+            f"wall time {total:.2f}x in total ({ratio:.2f}x mean of per-dataset ratios)."
         )
         for task in ("classification", "regression"):
             dt = d[tasks.reindex(d.index) == task]
