@@ -7,7 +7,9 @@
   whole list is enqueued, random trials follow if the budget outlasts it);
 * ``tpe`` / ``random``: Optuna's samplers, cold.
 
-Epochs are the budget: every trial reports its validation objective each epoch and a
+The warm-start trials waiting when a search starts train together, as one batch of the
+stacked trial engine (:mod:`advisor.search.batch`); later trials train one at a time as the
+sampler proposes them. Epochs are the budget: every trial reports its validation objective each epoch and a
 successive-halving pruner stops the unpromising ones. Diverged, failed and timed-out trials are
 recorded with their status and never stop the study. With an RDB ``storage`` several processes
 (or machines) cooperate on one study; the total number of trials is ``n_trials``.
@@ -28,11 +30,12 @@ from optuna.trial import TrialState
 
 from advisor.candidates import MIN_DISTANCE, RankedList
 from advisor.data import SplitCache
+from advisor.search.batch import STARTED, train_warm_start_together
 from advisor.search.optuna_io import distributions, suggest_config, trial_value
 from advisor.search.pruning import PatientSuccessiveHalving
 from advisor.search.sampler import PROPOSED_BY, AdvisorSampler
 from advisor.search.warm_start import WARM_START, enqueue_warm_start
-from advisor.trials import TrialResult, run_trial
+from advisor.trials import TrialResult, TrialSpec, run_trials
 from advisor_core.errors import ConfigError, SearchError
 from advisor_core.objectives import DEFAULT_OBJECTIVE
 from advisor_core.spaces import SearchSpace
@@ -227,31 +230,15 @@ def run_search(
             ) from None
         enqueue_warm_start(study, warm)
 
-    def objective_fn(trial: optuna.Trial) -> float:
-        if n_trials is not None and trial.number >= n_trials:
-            trial.set_user_attr("surplus", True)
-            trial.study.stop()
-            raise optuna.TrialPruned()
+    def start(trial: optuna.Trial) -> dict[str, Any]:
         config = space.validate(suggest_config(trial, dists))
         who = _proposer(sampler, trial)
         if who is not None:
             trial.set_user_attr(PROPOSED_BY, who)
+        return config
 
-        def on_epoch(epoch: int, value: float) -> bool:
-            trial.report(value, epoch)
-            return trial.should_prune()
-
-        result = run_trial(
-            cache,
-            config,
-            epochs=epochs,
-            seed=seed,
-            device=device,
-            time_limit=trial_time_limit,
-            on_epoch=on_epoch,
-            objective=objective,
-            max_epochs=epochs,
-        )
+    def finish(trial: optuna.Trial, result: TrialResult) -> float:
+        """The trial's value from its result (raises ``TrialPruned`` for a pruned one)."""
         trial.set_user_attr("status", result.status)
         trial.set_user_attr("epochs", result.epochs)
         if result.message:
@@ -269,17 +256,30 @@ def run_search(
             return float(min([*seen, 0.0]))
         return float(result.score)
 
+    def spec(config: dict[str, Any]) -> TrialSpec:
+        return TrialSpec(config, seed, epochs, epochs, trial_time_limit)
+
+    def objective_fn(trial: optuna.Trial) -> float:
+        if n_trials is not None and trial.number >= n_trials:
+            trial.set_user_attr("surplus", True)
+            trial.study.stop()
+            raise optuna.TrialPruned()
+        config = start(trial)
+
+        def on_epoch(_member: int, epoch: int, value: float) -> bool:
+            trial.report(value, epoch)
+            return trial.should_prune()
+
+        results, _ = run_trials(
+            cache, [spec(config)], device=device, objective=objective, on_epoch=on_epoch
+        )
+        return finish(trial, results[0])
+
     callbacks: list[Any] = []
     if n_trials is not None:
         # every trial started or finished, by any process; not the enqueued warm-start trials
         # still waiting (counting them stopped a search of n_trials <= warm_k after one trial)
-        started_states = (
-            TrialState.COMPLETE,
-            TrialState.PRUNED,
-            TrialState.FAIL,
-            TrialState.RUNNING,
-        )
-        callbacks.append(optuna.study.MaxTrialsCallback(n_trials, states=started_states))
+        callbacks.append(optuna.study.MaxTrialsCallback(n_trials, states=STARTED))
     started = time.time()
     best_so_far: dict[str, float | None] = {"v": None}
 
@@ -293,6 +293,9 @@ def run_search(
             on_progress(len(_real_trials(study)), best_so_far["v"])
 
     callbacks.append(progress_cb)
+    train_warm_start_together(
+        study, start, finish, spec, progress_cb, n_trials, cache, device, objective
+    )
     remaining = None if time_budget is None else max(0.0, time_budget - (time.time() - started))
     study.optimize(
         objective_fn,

@@ -286,3 +286,39 @@ def test_named_default_is_a_valid_starting_point() -> None:
     for task in ("classification", "regression"):
         cfg = named_config("default", task=task)
         assert MLP_SPACE.validate(cfg, complete=True) == cfg
+
+
+def test_the_warm_start_trials_train_together_as_one_batch(tmp_path) -> None:
+    """Waiting warm-start trials go through one ``run_trials`` call (stacked where they share a
+    shape): each trial's score is exactly what that batch gives it, and the rest of the budget
+    is sampled as usual."""
+    from sklearn.datasets import load_wine
+
+    from advisor.search.warm_start import enqueue_warm_start
+    from advisor.trials import TrialSpec, run_trials
+
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    cache = SplitCache(load_dataset(X, y=y))
+    base = named_config("default", task="classification")
+    warm = [{**base, "learning_rate": lr} for lr in (1e-3, 3e-3, 1e-2)]
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    study = optuna.create_study(storage=storage, study_name="s", direction="maximize")
+    enqueue_warm_start(study, warm)
+    result = run_search(
+        cache,
+        MLP_SPACE,
+        strategy="random",
+        n_trials=4,
+        epochs=3,
+        storage=storage,
+        study_name="s",
+        device="cpu",
+        prune=False,
+    )
+    batch, _ = run_trials(cache, [TrialSpec(c, seed=0, epochs=3) for c in warm], device="cpu")
+    trials = result.trials.sort_values("number")
+    assert list(trials["warm_start"]) == [True, True, True, False]
+    assert list(trials["score"][:3]) == [r.score for r in batch]
+    assert trials["status"].tolist()[:3] == ["complete"] * 3
+    frozen = sorted(result.study.trials, key=lambda t: t.number)[:3]
+    assert max(t.datetime_start for t in frozen) < min(t.datetime_complete for t in frozen)

@@ -1,0 +1,72 @@
+"""Training several of a study's trials at once: the warm start's trials, waiting in the study
+when the search starts, train as one batch through :func:`advisor.trials.run_trials`, which
+stacks those that share an architecture, a batch size and an optimizer (one vectorised
+program). Each trial keeps its own curve, pruning decisions, status and Optuna trial."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import optuna
+from optuna.trial import TrialState
+
+from advisor.data import SplitCache
+from advisor.search.warm_start import WARM_START
+from advisor.trials import TrialResult, TrialSpec, run_trials
+
+__all__ = ["STARTED", "train_warm_start_together"]
+
+#: Trials started or finished, by any process (not the enqueued ones still waiting).
+STARTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL, TrialState.RUNNING)
+
+
+def train_warm_start_together(
+    study: optuna.Study,
+    start: Callable[[optuna.Trial], dict[str, Any]],
+    finish: Callable[[optuna.Trial, TrialResult], float],
+    spec: Callable[[dict[str, Any]], TrialSpec],
+    progress: Callable[[optuna.Study, optuna.trial.FrozenTrial], None],
+    n_trials: int | None,
+    cache: SplitCache,
+    device: str,
+    objective: str | None,
+) -> None:
+    """Train the warm-start trials still waiting in the study as one batch: one
+    :func:`~advisor.trials.run_trials` call, which stacks those that share an architecture, a
+    batch size and an optimizer. Each keeps its own pruning decisions and its own Optuna trial;
+    another process that joins the study later finds them taken."""
+    waiting = [
+        t
+        for t in study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
+        if t.user_attrs.get(WARM_START)
+    ]
+    n = len(waiting)
+    if n_trials is not None:
+        n = min(n, n_trials - len(study.get_trials(deepcopy=False, states=STARTED)))
+    if n < 2:  # one trial or none: the study's own loop trains it
+        return
+    trials = [study.ask() for _ in range(n)]
+    configs = [start(t) for t in trials]
+
+    def on_epoch(member: int, epoch: int, value: float) -> bool:
+        trials[member].report(value, epoch)
+        return trials[member].should_prune()
+
+    try:
+        results, _ = run_trials(
+            cache, [spec(c) for c in configs], device=device, objective=objective, on_epoch=on_epoch
+        )
+    except Exception as exc:  # the study's loop would record these trials as failed too
+        for t in trials:
+            t.set_user_attr("message", f"{type(exc).__name__}: {str(exc)[:300]}")
+            progress(study, study.tell(t, state=TrialState.FAIL))
+        return
+    for t, result in zip(trials, results, strict=True):
+        try:
+            value = finish(t, result)
+        except optuna.TrialPruned:
+            frozen = study.tell(t, state=TrialState.PRUNED)
+        else:
+            frozen = study.tell(t, value)
+        progress(study, frozen)
