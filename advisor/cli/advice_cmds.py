@@ -124,9 +124,12 @@ def _print_advice(out: dict[str, Any]) -> None:
             "[yellow]this dataset is unlike the knowledge base: showing robust "
             "configurations instead of ranked ones[/]"
         )
+    if out.get("reason"):
+        console.print(f"first place: {out['rule']}; {out['reason']}", highlight=False)
     table = Table(title="suggestions", show_lines=True)
-    for c in ("#", "configuration", "score", "predicted (80% interval)", "nearest datasets"):
-        table.add_column(c)
+    columns = ("#", "configuration", "score", "predicted (80% interval)", "why", "nearest datasets")
+    for c in columns:
+        table.add_column(c, ratio=2 if c == "why" else None)
     for s in out["suggestions"]:
         cfg = "\n".join(f"{k}={_fmt(v)}" for k, v in s["config"].items())
         near = "\n".join(
@@ -140,6 +143,7 @@ def _print_advice(out: dict[str, Any]) -> None:
             cfg,
             f"{s['score']:.3f}",
             f"{s['predicted']:.3f}\n[{s['interval'][0]:.3f}, {s['interval'][1]:.3f}]",
+            f"{s['explanation']}; chance of failure {s['failure_chance']:.0%} ({s['source']})",
             near,
         )
     console.print(table)

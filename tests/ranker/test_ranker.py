@@ -301,6 +301,8 @@ def test_suggest_cli_prints_json_and_a_table(cli, synthetic_kb, tmp_path, monkey
     assert set(out) >= {"task", "meta_features", "out_of_distribution", "suggestions"}
     table = cli("suggest", tmp_path / "new.csv", "--target", "label", "--kb", synthetic_kb)
     assert table.exit_code == 0 and "suggestions" in table.stdout
+    flat = " ".join(table.stdout.replace("│", " ").split())
+    assert "chance of failure" in flat and "predicted" in flat  # each row explains itself
     bad = cli("suggest", tmp_path / "new.csv", "--kb", synthetic_kb)
     assert bad.exit_code == 2 and "--target is required" in bad.stderr
 
