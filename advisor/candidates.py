@@ -363,16 +363,20 @@ def rank_candidates(prior: Prior, n_candidates: int = N_CANDIDATES, seed: int = 
             enc = np.vstack([space.encoded_from_unit(units[[first]]), fs.encoded[[d]]])
             q, risk = prior.predict(enc, np.array([parents[first], d]))
             comparison = compare(prior, int(parents[first]), d, q, risk)
+            objective = DEFAULT_OBJECTIVE[prior.task]
             if not comparison.supported:
                 order = np.concatenate([[d], order[order != d]])
-                objective = DEFAULT_OBJECTIVE[prior.task]
                 reason = "default goes first: " + comparison.reason(objective)
+            else:
+                reason = comparison.reason(objective)
+        elif d is not None:
+            reason = "the ranker puts default first"
     from_kb = order < n_kb
     ranked = RankedList(prior, units[order], scores[order], parents[order], from_kb)
     ranked.comparison = comparison
     ranked.reason = reason
     if prior.out_of_distribution:
         ranked.rule = "out of distribution"
-    elif reason:
+    elif comparison is not None and not comparison.supported:
         ranked.rule = "no harm"
     return ranked

@@ -68,7 +68,19 @@ class Comparison:
         return True
 
     def reason(self, objective: str) -> str:
-        """Why ``default`` goes first (when :attr:`supported` is false), in words."""
+        """Why ``default`` goes first (when :attr:`supported` is false), or why the ranker's
+        favourite goes before it, in words."""
+        if self.supported:
+            evidence = (
+                f"; it beat default on {self.wins} of the {self.neighbors} most similar datasets "
+                f"where both ran (mean {self.mean_diff:+.3f})"
+                if self.neighbors
+                else "; no similar dataset ran both"
+            )
+            return (
+                f"the ranker's favourite goes first: predicted {self.model_gain:+.3f} {objective} "
+                f"over default, failing on {self.risk:.0%} of seeds" + evidence
+            )
         if self.risk > self.default_risk + MAX_EXTRA_RISK:
             return (
                 f"the ranker's favourite fails more often ({self.risk:.0%} of seeds against "

@@ -302,7 +302,7 @@ def test_suggest_cli_prints_json_and_a_table(cli, synthetic_kb, tmp_path, monkey
     table = cli("suggest", tmp_path / "new.csv", "--target", "label", "--kb", synthetic_kb)
     assert table.exit_code == 0 and "suggestions" in table.stdout
     flat = " ".join(table.stdout.replace("│", " ").split())
-    assert "chance of failure" in flat and "predicted" in flat  # each row explains itself
+    assert "failure" in flat and "first place" in flat  # the list and each row say why
     bad = cli("suggest", tmp_path / "new.csv", "--kb", synthetic_kb)
     assert bad.exit_code == 2 and "--target is required" in bad.stderr
 
