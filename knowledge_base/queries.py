@@ -247,11 +247,13 @@ def stats(store: Store, display_url: str) -> dict[str, Any]:
                 "datasets": nd,
                 "configs": nc,
                 "configs_on_every_dataset": sum(1 for c in per_config if c == nd and nd),
+                "seeds": _seed_counts(conn, name, version),
             }
         by_status: dict[str, int] = dict(
             conn.execute(select(t.c.status, func.count()).group_by(t.c.status)).all()
         )
         groups = conn.execute(select(d.c.dataset_group, d.c.fingerprint, d.c.task)).all()
+        rows = conn.execute(select(d.c.n_rows)).scalars().all()
     real = [(g or fp, task) for g, fp, task in groups if not (g or "").startswith(SYNTHETIC_PREFIX)]
     synthetic = [(g, task) for g, _, task in groups if (g or "").startswith(SYNTHETIC_PREFIX)]
     return {
@@ -270,4 +272,37 @@ def stats(store: Store, display_url: str) -> dict[str, Any]:
             "regression_datasets": sum(1 for _, t in real if t == "regression"),
         },
         "synthetic": {"datasets": len(synthetic), "groups": len({g for g, _ in synthetic})},
+        "datasets_by_rows": {
+            label: sum(1 for n in rows if lo <= n < hi) for label, lo, hi in ROW_BANDS
+        },
+    }
+
+
+#: The row bands of ``stats()["datasets_by_rows"]``.
+ROW_BANDS = (
+    ("under_1000", 0, 1000),
+    ("1000_to_4999", 1000, 5000),
+    ("5000_to_19999", 5000, 20000),
+    ("20000_or_more", 20000, 2**63),
+)
+
+
+def _seed_counts(conn: Any, name: str, version: int) -> dict[str, int]:
+    """Seeds per (dataset, configuration, budget) of one space: how many such pairs, the
+    fewest seeds of any, how many have 3 or more, and on how many datasets every pair has."""
+    t, s = schema.trials, schema.spaces
+    pairs = conn.execute(
+        select(t.c.dataset_id, func.count(func.distinct(t.c.seed)))
+        .select_from(t.join(s, t.c.space_id == s.c.id))
+        .where(s.c.name == name, s.c.version == version)
+        .group_by(t.c.dataset_id, t.c.config_hash, t.c.max_epochs)
+    ).all()
+    fewest: dict[int, int] = {}
+    for dataset_id, n in pairs:
+        fewest[dataset_id] = min(n, fewest.get(dataset_id, n))
+    return {
+        "pairs": len(pairs),
+        "min_per_pair": min((n for _, n in pairs), default=0),
+        "pairs_with_3_or_more": sum(1 for _, n in pairs if n >= 3),
+        "datasets_with_3_or_more_everywhere": sum(1 for n in fewest.values() if n >= 3),
     }

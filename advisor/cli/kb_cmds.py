@@ -201,11 +201,23 @@ def stats(kb: KbOpt = None, as_json: JsonOpt = False) -> None:
         table.add_row(task, str(v["datasets"]), str(v["trials"]))
     console.print(table)
     table = Table(title="by space")
-    for c in ("space", "datasets", "configurations", "trials"):
+    for c in ("space", "datasets", "configurations", "trials", "fewest seeds", "3+ seeds on"):
         table.add_column(c)
     for name, v in sorted(s["by_space"].items()):
-        table.add_row(name, str(v["datasets"]), str(v["configs"]), str(v["trials"]))
+        seeds = v["seeds"]
+        table.add_row(
+            name,
+            str(v["datasets"]),
+            str(v["configs"]),
+            str(v["trials"]),
+            str(seeds["min_per_pair"]),
+            f"{seeds['datasets_with_3_or_more_everywhere']} datasets",
+        )
     console.print(table)
+    console.print(
+        "datasets by rows: "
+        + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in s["datasets_by_rows"].items())
+    )
     if s["by_status"]:
         console.print("status: " + ", ".join(f"{k} {v}" for k, v in sorted(s["by_status"].items())))
 

@@ -9,10 +9,11 @@
 
 The warm-start trials waiting when a search starts train together, as one batch of the
 stacked trial engine (:mod:`advisor.search.batch`); later trials train one at a time as the
-sampler proposes them. Epochs are the budget: every trial reports its validation objective each epoch and a
-successive-halving pruner stops the unpromising ones. Diverged, failed and timed-out trials are
-recorded with their status and never stop the study. With an RDB ``storage`` several processes
-(or machines) cooperate on one study; the total number of trials is ``n_trials``.
+sampler proposes them. Epochs are the budget: every trial reports its validation objective each
+epoch and a successive-halving pruner stops the unpromising ones. Diverged, failed and timed-out
+trials are recorded with their status and never stop the study. With an RDB ``storage``
+several processes (or machines) cooperate on one study; the total number of trials is
+``n_trials``.
 """
 
 from __future__ import annotations

@@ -49,9 +49,40 @@ def test_contributed_trials_come_back_with_their_meta_features(kb: KnowledgeBase
         "datasets": 1,
         "configs": 1,
         "configs_on_every_dataset": 1,
+        "seeds": {
+            "pairs": 1,
+            "min_per_pair": 5,
+            "pairs_with_3_or_more": 1,
+            "datasets_with_3_or_more_everywhere": 1,
+        },
     }
     ds = kb.datasets()
     assert ds.loc[0, "name"] == "toy" and ds.loc[0, "trials"] == 5
+
+
+def test_stats_count_seeds_per_configuration_and_datasets_by_rows(kb: KnowledgeBase) -> None:
+    """What the seed build is judged by: seeds per (dataset, configuration, budget), the
+    datasets where every such pair has 3 seeds, and how many datasets reach 20,000 rows."""
+    big = dataset("feedfacefeedface", name="big", group="big", n_rows=25_000)
+    other = {**named_config("default"), "learning_rate": 0.01}
+    kb.contribute(
+        [record(i, seed=i) for i in range(3)]  # toy: default x 3 seeds
+        + [record(10 + i, seed=i, max_epochs=4, epochs=3) for i in range(2)]  # another budget
+        + [record(20, dataset=big), record(21, dataset=big, config=other)]
+    )
+    s = kb.stats()
+    assert s["by_space"]["mlp@2"]["seeds"] == {
+        "pairs": 4,
+        "min_per_pair": 1,
+        "pairs_with_3_or_more": 1,
+        "datasets_with_3_or_more_everywhere": 0,
+    }
+    assert s["datasets_by_rows"] == {
+        "under_1000": 1,
+        "1000_to_4999": 0,
+        "5000_to_19999": 0,
+        "20000_or_more": 1,
+    }
 
 
 def test_resending_a_trial_is_a_duplicate_and_changes_nothing(kb: KnowledgeBase) -> None:
