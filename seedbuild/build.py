@@ -64,8 +64,9 @@ def plan(
     picks: dict[str, list[int]] | None = None,
 ):
     """Jobs in a fixed order (waves of ``_wave``, datasets by ``priority_order`` within a
-    wave): one job per dataset and stack of the design (``shared``), or per dataset (``long``,
-    ``large``: the configuration indices of ``picks[name]``)."""
+    wave): one job per dataset and stack of the design (``shared``), per dataset (``long``: the
+    configuration indices of ``picks[name]``) or per dataset and picked configuration
+    (``large``)."""
     from seedbuild.design import NAMED, Job, design_configs, stack_groups, trial_id
 
     ranked = []  # (wave, dataset rank, job): the shared stage runs breadth first, in waves
@@ -77,8 +78,12 @@ def plan(
             epochs, seeds, blocks = design.epochs, design.seeds, stack_groups(configs)
         elif stage == "long":
             epochs, seeds, blocks = design.long_epochs, (0,), [list((picks or {}).get(name, []))]
-        else:
-            epochs, seeds, blocks = design.epochs, design.seeds, [list((picks or {}).get(name, []))]
+        else:  # large: one job per configuration (its seeds stacked), breadth first
+            epochs, seeds, blocks = (
+                design.epochs,
+                design.seeds,
+                [[i] for i in (picks or {}).get(name, [])],
+            )
         n_named = sum(1 for block in blocks if min(block) < len(NAMED))
         for b, block in enumerate(blocks):
             items = [(i, s) for i in block for s in seeds]
@@ -99,7 +104,10 @@ def _wave(block: int, n_named: int, stage: str) -> int:
     """Wave of a shared-stage block: the named recipes and the first ``WAVE_SHAPES`` shapes
     of every dataset come first, then the next ``WAVE_SHAPES`` shapes of every dataset, and so
     on. An interrupted build leaves every dataset with the recipes and the same leading part of
-    the design rather than some datasets complete and the rest empty."""
+    the design rather than some datasets complete and the rest empty. The large stage goes one
+    configuration at a time over every dataset (its jobs are one configuration each)."""
+    if stage == "large":  # one configuration of every dataset at a time
+        return block
     if stage != "shared":
         return 0
     return max(0, (block - n_named) // WAVE_SHAPES)
