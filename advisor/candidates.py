@@ -47,6 +47,9 @@ N_CANDIDATES = 2000
 DEFAULT_EPOCHS = 20
 #: Perturbations are drawn around this many of the best-scored evaluated configurations.
 N_BASES = 20
+#: Data with more than this many times the rows of the largest knowledge-base dataset is out
+#: of distribution, however near its other meta-features are.
+SIZE_MARGIN = 2.0
 
 
 def unit_distance(
@@ -122,8 +125,12 @@ class Prior:
         The knowledge-base datasets of the same task.
     nearest : float
         The distance to the nearest knowledge-base dataset of the same task.
+    larger_than_kb : tuple of (int, int) or None
+        (rows, the knowledge base's largest) when the dataset has more than ``SIZE_MARGIN``
+        times the rows of the largest knowledge-base dataset, else ``None``.
     out_of_distribution : bool
-        Whether ``nearest`` is beyond the artifact's threshold.
+        Whether ``nearest`` is beyond the artifact's threshold, or the data is larger than
+        anything in the knowledge base.
     """
 
     def __init__(
@@ -151,7 +158,10 @@ class Prior:
         self.same_task = same_task
         data_distance = fs.distances(scaled, data_only=True)
         self.nearest = float(data_distance[same_task].min()) if same_task.any() else np.inf
-        self.out_of_distribution = bool(self.nearest > art.ood_threshold)
+        self.larger_than_kb = _larger_than_kb(fs, self.mf_row)
+        self.out_of_distribution = bool(
+            self.nearest > art.ood_threshold or self.larger_than_kb is not None
+        )
         self._col = {h: j for j, h in enumerate(fs.config_hashes)}
         self.kb_scores = art.score(fs.matrix(self.mf_row, fs.encoded, self.pmean, self.pknn))
         self.default_col = self._default_column()
@@ -348,11 +358,19 @@ def rank_candidates(prior: Prior, n_candidates: int = N_CANDIDATES, seed: int = 
     if prior.out_of_distribution:
         col = {h: j for j, h in enumerate(fs.config_hashes)}
         order = np.array([col[h] for h in prior.art.robust_order], dtype=int)
-        reason = (
-            f"this dataset is farther from the knowledge base ({prior.nearest:.3f}) than "
-            f"95% of its datasets are from each other ({prior.art.ood_threshold:.3f}): robust "
-            "configurations (best across datasets) instead of ranked ones"
-        )
+        if prior.larger_than_kb is not None:
+            rows, largest = prior.larger_than_kb
+            reason = (
+                f"this dataset ({rows:,} rows) is larger than anything in the knowledge base "
+                f"(largest {largest:,} rows): robust configurations (best across datasets) "
+                "instead of ranked ones"
+            )
+        else:
+            reason = (
+                f"this dataset is farther from the knowledge base ({prior.nearest:.3f}) than "
+                f"95% of its datasets are from each other ({prior.art.ood_threshold:.3f}): "
+                "robust configurations (best across datasets) instead of ranked ones"
+            )
     else:
         order = np.argsort(-scores, kind="stable")
         d = prior.default_col
@@ -380,3 +398,16 @@ def rank_candidates(prior: Prior, n_candidates: int = N_CANDIDATES, seed: int = 
     elif comparison is not None and not comparison.supported:
         ranked.rule = "no harm"
     return ranked
+
+
+def _larger_than_kb(fs: Any, mf_row: np.ndarray) -> tuple[int, int] | None:
+    """(rows, largest) when the dataset has over ``SIZE_MARGIN`` times the rows of the largest
+    knowledge-base dataset (the ``log10_n_rows`` meta-feature), else ``None``."""
+    col = "mf.log10_n_rows"
+    if col not in fs.mf_columns:
+        return None
+    j = fs.mf_columns.index(col)
+    mine, largest = float(mf_row[j]), float(fs.mf_max[j])
+    if np.isnan(mine) or mine <= largest + np.log10(SIZE_MARGIN):
+        return None
+    return round(10**mine), round(10**largest)

@@ -11,7 +11,8 @@ The ranker must earn every departure from ``default`` (a robust recipe):
   Otherwise ``default`` goes first and the answer says why;
 * **out of distribution** -- a dataset farther from the knowledge base than 95% of its own
   datasets are from their nearest neighbours gets the robust order (best 25th percentile of
-  normalized score across datasets);
+  normalized score across datasets), and so does data with more than ``SIZE_MARGIN`` (2) times
+  the rows of the largest knowledge-base dataset, however near its other meta-features are;
 * **small evidence** -- with fewer than ``MIN_GROUPS`` dataset groups the ranker has nothing to
   learn from: the configurations go by their normalized score on the nearest dataset, then by
   the portfolio (their mean normalized score), and the scores shown are those.

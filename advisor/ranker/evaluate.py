@@ -12,7 +12,11 @@ Methods: ``ranker`` (the LambdaMART ranker), ``default`` (``default`` first, the
 expected value), ``random`` (expected value, exact), ``portfolio`` (average rank on the training
 datasets, no meta-features), ``knn`` (auto-sklearn style: the best configuration of each
 nearest training dataset by scaled L1 distance, then the portfolio), ``regressor`` (a
-pointwise LightGBM regressor on the ranker's features).
+pointwise LightGBM regressor on the ranker's features), ``advice`` (the ranker's order under
+the evidence part of the no-harm rule of :mod:`advisor.evidence`: its favourite goes first only
+when, on the ``N_NEIGHBORS`` nearest training datasets of the task where both ran, it beat
+``default`` by at least ``MIN_GAIN`` on average and on more than half of them; otherwise
+``default`` goes first, then the ranker's order).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from advisor.evidence import MIN_GAIN, N_NEIGHBORS
 from advisor.ranker.features import FeatureSpace
 from advisor.ranker.fit import fit_ranker, ranker_params, training_rows
 from advisor.ranker.model import regressor
@@ -41,7 +46,7 @@ __all__ = [
     "source_of",
 ]
 
-METHODS = ("ranker", "default", "random", "portfolio", "knn", "regressor")
+METHODS = ("ranker", "default", "random", "portfolio", "knn", "regressor", "advice")
 KS = (1, 3, 5)
 
 
@@ -211,7 +216,7 @@ def _evaluate_group(
     fs = FeatureSpace.from_table(train)
     X, norm, sizes = training_rows(fs)
     ranker = None
-    if "ranker" in methods:
+    if "ranker" in methods or "advice" in methods:
         if nested:
             chosen = ranker_params(fs, X, norm, sizes)
         elif blend_weights:  # fixed tree settings, blend weight per task by CV on this fold
@@ -227,6 +232,8 @@ def _evaluate_group(
     # portfolio: average rank over training datasets
     ranks = pd.DataFrame(fs.norm, columns=fs.config_hashes).rank(axis=1, ascending=False)
     avg_rank = ranks.mean(axis=0)
+    raw = train.values.pivot_table(index="fingerprint", columns="config_hash", values="value")
+    raw = raw.reindex(index=fs.fingerprints)
     for fp in held:
         q = held_out_query(table, fs, fp)
         if q is None:
@@ -246,6 +253,18 @@ def _evaluate_group(
                 if m == "ranker":
                     assert ranker is not None
                     score = ranker.predict(q.X)
+                elif m == "advice":
+                    assert ranker is not None
+                    score = np.asarray(ranker.predict(q.X), dtype=float)
+                    d = default_hash(str(info["task"]))
+                    top = hashes[int(np.argmax(score))]
+                    if (
+                        d in hashes
+                        and top != d
+                        and not _neighbours_support(raw, fs, q.dist, str(info["task"]), top, d)
+                    ):
+                        score = score.copy()
+                        score[hashes.index(d)] = score.max() + 1.0
                 elif m == "regressor":
                     assert reg is not None
                     score = reg.predict(q.X)
@@ -313,3 +332,31 @@ def _knn_scores(
     for r, h in enumerate(picked):
         score[hashes.index(h)] = 1e6 - r
     return score
+
+
+def _neighbours_support(
+    raw: pd.DataFrame, fs: FeatureSpace, dist: np.ndarray, task: str, top: str, default: str
+) -> bool:
+    """The evidence part of the no-harm rule: ``top`` beat ``default`` by at least
+    ``MIN_GAIN`` on average, and on more than half, of the nearest training datasets of the task
+    where both ran (one budget per dataset; with fewer than 3 such datasets, no veto)."""
+    if top not in raw.columns or default not in raw.columns:
+        return False
+    a, b = raw[top].to_numpy(dtype=float), raw[default].to_numpy(dtype=float)
+    ok = ~np.isnan(a) & ~np.isnan(b) & (fs.tasks == task)
+    diffs = []
+    seen: set[str] = set()
+    for i in np.argsort(dist, kind="stable"):
+        if not ok[i]:
+            continue
+        base = str(fs.fingerprints[i]).rsplit("@", 1)[0]
+        if base in seen:
+            continue
+        seen.add(base)
+        diffs.append(a[i] - b[i])
+        if len(diffs) == N_NEIGHBORS:
+            break
+    if len(diffs) < 3:
+        return True
+    d = np.asarray(diffs)
+    return bool(d.mean() >= MIN_GAIN and (d > 0).sum() > len(d) / 2)

@@ -319,6 +319,7 @@ def test_ranker_evaluate_cli_reports_every_method(cli, synthetic_kb) -> None:
         "portfolio",
         "knn",
         "regressor",
+        "advice",
     }
     assert set(out["by_task"]) == {"classification", "regression"}
 
@@ -337,6 +338,18 @@ def test_a_real_dataset_unlike_the_knowledge_base_is_flagged(advisor) -> None:
     assert not advisor.suggest(
         meta_features=info["meta_features"], task=info["task"]
     ).out_of_distribution
+
+
+def test_data_larger_than_the_knowledge_base_gets_the_robust_answer_and_says_so(advisor) -> None:
+    """A dataset like the synthetic knowledge base's own in every meta-feature but its size,
+    with more than twice the rows of its largest dataset (2,500), is out of distribution."""
+    info, _ = synthetic_datasets()[1]
+    mf = dict(info["meta_features"])
+    mf["n_rows"], mf["log10_n_rows"] = 200_000.0, float(np.log10(200_000))
+    advice = advisor.suggest(meta_features=mf, task=info["task"], k=3)
+    assert advice.out_of_distribution and advice.rule == "out of distribution"
+    assert "larger than anything in the knowledge base" in advice.reason
+    assert {s.source for s in advice.suggestions} == {"robust"}
 
 
 def test_the_shipped_artifact_loads_saves_and_reloads_with_identical_scores(tmp_path) -> None:
