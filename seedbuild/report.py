@@ -16,6 +16,7 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -61,6 +62,38 @@ def load(url: str | None):
     else:
         kb = KnowledgeBase(url)
     return kb
+
+
+def build_cost(trials: pd.DataFrame, datasets: pd.DataFrame, design: Any) -> pd.DataFrame:
+    """Per stage (shared, long, large): trials, stacks, core-hours and trials per core-second.
+    A stack is the trials of one dataset and budget that share a recorded runtime."""
+    from seedbuild.corpus._sizes import LARGE_SIZE
+
+    rows = dict(zip(datasets["fingerprint"], datasets["n_rows"], strict=True))
+    t = trials.assign(
+        stage=[
+            "long"
+            if m == design.long_epochs
+            else ("large" if rows.get(fp, 0) >= LARGE_SIZE else "shared")
+            for fp, m in zip(trials["fingerprint"], trials["max_epochs"], strict=True)
+        ],
+        stack=trials["runtime_s"].round(3),
+    )
+    out = []
+    for stage, sub in t.groupby("stage"):
+        stacks = sub.drop_duplicates(["fingerprint", "max_epochs", "stack"])
+        seconds = float(stacks["runtime_s"].sum())
+        out.append(
+            {
+                "stage": stage,
+                "trials": len(sub),
+                "stacks": len(stacks),
+                "core-hours": round(seconds / 3600, 2),
+                "wall hours on 2 cores": round(seconds / 7200, 2),
+                "trials per core-second": round(len(sub) / max(seconds, 1e-9), 2),
+            }
+        )
+    return pd.DataFrame(out)
 
 
 def main() -> None:
@@ -246,6 +279,15 @@ def main() -> None:
         f"- Build cost: {wall / 3600:.1f} h of wall time on 2 cores for the last stage run"
         if wall
         else "- Build cost: see the manifest",
+        "",
+        "## Build cost",
+        "",
+        "Training time of the version-2 trials by stage, from their recorded runtimes (the "
+        "models of one stack train together and record the stack's time, so each stack is "
+        "counted once); core-hours are one torch thread each, wall hours on this build's 2 "
+        "workers. Data loading, meta-features and writes are not included.",
+        "",
+        markdown(build_cost(all_v2, datasets, design).set_index("stage")),
         "",
         "## Datasets by source and task",
         "",
