@@ -8,6 +8,13 @@ through the knowledge-base API after every finished job, and shows a progress ba
     .venv/bin/python -m seedbuild.build --workers 2 [--export] [--only NAME ...]
     .venv/bin/python -m seedbuild.build --export-only
 
+Stages (``--stage``; each resumable, each breadth first so an interrupted run leaves every
+dataset with the same leading part): ``shared`` (the design, 3 seeds, on every corpus dataset
+under 20,000 rows), ``large`` (the 20,000-row size variants: the named recipes, then the
+``large_top`` configurations best on average, one at a time over every dataset), ``long``
+(128 epochs for each dataset's best configurations; run it after ``shared``, whose results pick
+them). Then ``python -m seedbuild.train_ranker`` and ``python -m seedbuild.report``.
+
 (or ``.venv/bin/python seedbuild/build.py ...``).
 """
 
