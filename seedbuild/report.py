@@ -162,6 +162,13 @@ def main() -> None:
     )
     pairs["disagree"] = (pairs["any_bad"] & ~pairs["all_bad"]) | (pairs["spread"] > 0.1)
     three = pairs[pairs["seeds"] >= 3]
+    from seedbuild.design import design_configs
+
+    n_design = {t: len(design_configs(design, t)) for t in ("classification", "regression")}
+    task_of = dict(zip(datasets["fingerprint"], datasets["task"], strict=True))
+    full_design = sum(
+        1 for fp, n in three.groupby("fingerprint").size().items() if n >= n_design[task_of[fp]]
+    )
     per_ds = (
         three.groupby("dataset_name")
         .agg(
@@ -266,7 +273,8 @@ def main() -> None:
         f"trials on {v2.get('datasets', 0)} datasets, {v2.get('configs', 0)} configurations; "
         f"the shared design (named recipes + {design.n_shapes} shapes x {design.variants} "
         f"variants, seeds {list(design.seeds)}, {design.epochs} epochs) on "
-        f"{pairs['fingerprint'].nunique()} datasets, {len(three)} (dataset, configuration) "
+        f"{pairs['fingerprint'].nunique()} datasets (complete, every configuration with 3 "
+        f"seeds, on {full_design}), {len(three)} (dataset, configuration) "
         f"pairs with 3 seeds; long budgets ({design.long_epochs} epochs, the "
         f"{design.long_top} best configurations of each dataset) on "
         f"{long['fingerprint'].nunique()} datasets; "
