@@ -410,4 +410,4 @@ def _larger_than_kb(fs: Any, mf_row: np.ndarray) -> tuple[int, int] | None:
     mine, largest = float(mf_row[j]), float(fs.mf_max[j])
     if np.isnan(mine) or mine <= largest + np.log10(SIZE_MARGIN):
         return None
-    return round(10**mine), round(10**largest)
+    return round(10 ** min(mine, 18.0)), round(10 ** min(largest, 18.0))

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from advisor.ranker.no_harm import MIN_GAIN, N_NEIGHBORS, neighbours_support
+
 if TYPE_CHECKING:
     from advisor.candidates import Prior
 
@@ -40,10 +42,8 @@ __all__ = [
     "small_evidence_scores",
 ]
 
-MIN_GAIN = 0.005
 MAX_EXTRA_RISK = 0.05
 MIN_GROUPS = 8
-N_NEIGHBORS = 10
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,7 @@ class Comparison:
         """Whether the evidence supports putting it before ``default`` (module docstring)."""
         if self.model_gain < MIN_GAIN or self.risk > self.default_risk + MAX_EXTRA_RISK:
             return False
-        if self.neighbors >= 3:
-            return self.mean_diff >= MIN_GAIN and self.wins > self.neighbors / 2
-        return True
+        return neighbours_support(self.neighbors, self.wins, self.mean_diff)
 
     def reason(self, objective: str) -> str:
         """Why ``default`` goes first (when :attr:`supported` is false), or why the ranker's

@@ -13,8 +13,8 @@ expected value), ``random`` (expected value, exact), ``portfolio`` (average rank
 datasets, no meta-features), ``knn`` (auto-sklearn style: the best configuration of each
 nearest training dataset by scaled L1 distance, then the portfolio), ``regressor`` (a
 pointwise LightGBM regressor on the ranker's features), ``advice`` (the ranker's order under
-the evidence part of the no-harm rule of :mod:`advisor.evidence`: its favourite goes first only
-when, on the ``N_NEIGHBORS`` nearest training datasets of the task where both ran, it beat
+the evidence part of the no-harm rule, :mod:`advisor.ranker.no_harm`: its favourite goes first
+only when, on the ``N_NEIGHBORS`` nearest training datasets of the task where both ran, it beat
 ``default`` by at least ``MIN_GAIN`` on average and on more than half of them; otherwise
 ``default`` goes first, then the ranker's order).
 """
@@ -29,10 +29,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from advisor.evidence import MIN_GAIN, N_NEIGHBORS
 from advisor.ranker.features import FeatureSpace
 from advisor.ranker.fit import fit_ranker, ranker_params, training_rows
 from advisor.ranker.model import regressor
+from advisor.ranker.no_harm import N_NEIGHBORS, neighbours_support
 from advisor.ranker.table import PerformanceTable, source_of
 from advisor_core.spaces import config_hash, named_config
 
@@ -356,7 +356,5 @@ def _neighbours_support(
         diffs.append(a[i] - b[i])
         if len(diffs) == N_NEIGHBORS:
             break
-    if len(diffs) < 3:
-        return True
     d = np.asarray(diffs)
-    return bool(d.mean() >= MIN_GAIN and (d > 0).sum() > len(d) / 2)
+    return neighbours_support(len(d), int((d > 0).sum()), float(d.mean()) if len(d) else 0.0)

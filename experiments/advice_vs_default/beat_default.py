@@ -26,11 +26,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from advisor.evidence import MIN_GAIN, N_NEIGHBORS
 from advisor.facade import Advisor
 from advisor.ranker.evaluate import held_out_query
 from advisor.ranker.features import FeatureSpace
 from advisor.ranker.fit import fit_ranker, training_rows
+from advisor.ranker.no_harm import N_NEIGHBORS, neighbours_support
 from advisor.ranker.table import source_of
 from advisor_core.spaces import config_hash, named_config
 from knowledge_base import KnowledgeBase
@@ -58,9 +58,8 @@ def neighbour_diffs(raw, fs, dist, task, c, d) -> np.ndarray:
 
 
 def supported(diffs: np.ndarray) -> bool:
-    if len(diffs) < 3:
-        return True
-    return bool(diffs.mean() >= MIN_GAIN and (diffs > 0).sum() > len(diffs) / 2)
+    mean = float(diffs.mean()) if len(diffs) else 0.0
+    return neighbours_support(len(diffs), int((diffs > 0).sum()), mean)
 
 
 def by_wins(raw, fs, dist, task, hashes, d, pool) -> str:

@@ -1,0 +1,21 @@
+"""The neighbour-evidence part of the no-harm rule, shared by the advice
+(:mod:`advisor.evidence`) and its offline evaluation (``advice`` in
+:mod:`advisor.ranker.evaluate`): a configuration goes before ``default`` only when, on the
+``N_NEIGHBORS`` nearest knowledge-base datasets where both ran, it beat ``default`` by at least
+``MIN_GAIN`` on average and on more than half of them (with fewer than 3 such datasets the
+evidence does not veto)."""
+
+from __future__ import annotations
+
+__all__ = ["MIN_GAIN", "N_NEIGHBORS", "neighbours_support"]
+
+MIN_GAIN = 0.005
+N_NEIGHBORS = 10
+
+
+def neighbours_support(neighbors: int, wins: int, mean_diff: float) -> bool:
+    """Whether ``wins`` out of ``neighbors`` nearest datasets, with mean difference
+    ``mean_diff`` over ``default``, support leaving ``default``."""
+    if neighbors < 3:
+        return True
+    return mean_diff >= MIN_GAIN and wins > neighbors / 2
