@@ -40,8 +40,8 @@ def markdown(frame: pd.DataFrame) -> str:
     """A DataFrame as a markdown table (index first)."""
     head = [str(frame.index.name or ""), *map(str, frame.columns)]
     rows = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
-    for idx, row in frame.iterrows():
-        rows.append("| " + " | ".join([str(idx), *(str(v) for v in row)]) + " |")
+    for idx, *values in frame.itertuples():  # per-column types (iterrows casts a row to one)
+        rows.append("| " + " | ".join([str(idx), *(str(v) for v in values)]) + " |")
     return "\n".join(rows)
 
 
