@@ -18,6 +18,11 @@ LABELS = {
 }
 
 
+#: Differences within this are ties (two runs of nearly the same configuration differ by
+#: float noise, not by advice).
+TIE = 0.001
+
+
 def summarise(runs: list[dict[str, Any]]) -> Any:
     """One row per (dataset, method): mean test score, seeds, mean wall time, task."""
     import pandas as pd
@@ -109,18 +114,22 @@ def write_report(
             continue
         ratio = (wall[a] / wall[b]).reindex(d.index).mean()
         total = wall.loc[d.index, a].sum() / wall.loc[d.index, b].sum()
+        wins, ties = d > TIE, d.abs() <= TIE
         lines.append(
             f"- {LABELS[a]} vs {LABELS[b]} on {len(d)} datasets: mean difference "
-            f"{d.mean():+.4f}, at least as good on {int((d >= 0).sum())} "
-            f"({(d >= 0).mean():.0%}), worst {d.min():+.4f} ({d.idxmin()}); "
-            f"wall time {total:.2f}x in total ({ratio:.2f}x mean of per-dataset ratios)."
+            f"{d.mean():+.4f}, wins {int(wins.sum())} ({wins.mean():.0%}), ties "
+            f"{int(ties.sum())}, losses {int((d < -TIE).sum())} (a tie: within {TIE}); at "
+            f"least as good on {int((d >= -TIE).sum())} ({(d >= -TIE).mean():.0%}), worst "
+            f"{d.min():+.4f} ({d.idxmin()}); wall time {total:.2f}x in total ({ratio:.2f}x "
+            "mean of per-dataset ratios)."
         )
         for task in ("classification", "regression"):
             dt = d[tasks.reindex(d.index) == task]
             if len(dt):
                 lines.append(
                     f"  - {task}: {len(dt)} datasets, mean {dt.mean():+.4f}, wins "
-                    f"{int((dt > 0).sum())}, worst {dt.min():+.4f}"
+                    f"{int((dt > TIE).sum())}, ties {int((dt.abs() <= TIE).sum())}, losses "
+                    f"{int((dt < -TIE).sum())}, worst {dt.min():+.4f}"
                 )
     cov = _coverage(runs)
     if cov is not None:
