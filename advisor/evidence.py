@@ -25,7 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from advisor.ranker.no_harm import MIN_GAIN, N_NEIGHBORS, neighbours_support
+from advisor.ranker.no_harm import (
+    MIN_GAIN,
+    N_NEIGHBORS,
+    nearest_differences,
+    neighbours_support,
+)
 
 if TYPE_CHECKING:
     from advisor.candidates import Prior
@@ -106,20 +111,12 @@ def compare(
     """``top`` against ``default`` (columns of the knowledge base) for ``prior``'s dataset;
     ``q`` and ``risk`` hold the two configurations' predictions (in that order)."""
     art = prior.art
-    values = art.values
-    dist = np.where(prior.same_task, prior.dataset_distance, np.inf)
-    both = ~np.isnan(values[:, top]) & ~np.isnan(values[:, default]) & np.isfinite(dist)
-    near = [i for i in np.argsort(dist, kind="stable") if both[i]]
-    seen: set[str] = set()
-    chosen = []
-    for i in near:  # one budget per dataset: the nearest
-        base = _strip_budget(art.names[i])
-        if base not in seen:
-            seen.add(base)
-            chosen.append(i)
-        if len(chosen) == N_NEIGHBORS:
-            break
-    diffs = values[chosen, top] - values[chosen, default] if chosen else np.empty(0)
+    diffs, chosen = nearest_differences(
+        art.values[:, top],
+        art.values[:, default],
+        np.where(prior.same_task, prior.dataset_distance, np.inf),
+        [_strip_budget(n) for n in art.names],
+    )
     gain = float(q["q50"][0] - q["q50"][1])
     lo = float(q["q10"][0] - q["q90"][1])
     hi = float(q["q90"][0] - q["q10"][1])

@@ -108,7 +108,7 @@ def main() -> None:
     from advisor_core.spaces import config_hash, named_config
     from seedbuild.corpus import corpus
     from seedbuild.design import NAMED as NAMED_LOOKUP
-    from seedbuild.design import Design
+    from seedbuild.design import Design, design_configs
 
     design = Design()
     kb = load(args.kb)
@@ -162,8 +162,6 @@ def main() -> None:
     )
     pairs["disagree"] = (pairs["any_bad"] & ~pairs["all_bad"]) | (pairs["spread"] > 0.1)
     three = pairs[pairs["seeds"] >= 3]
-    from seedbuild.design import design_configs
-
     n_design = {t: len(design_configs(design, t)) for t in ("classification", "regression")}
     task_of = dict(zip(datasets["fingerprint"], datasets["task"], strict=True))
     full_design = sum(

@@ -32,7 +32,7 @@ import pandas as pd
 from advisor.ranker.features import FeatureSpace
 from advisor.ranker.fit import fit_ranker, ranker_params, training_rows
 from advisor.ranker.model import regressor
-from advisor.ranker.no_harm import N_NEIGHBORS, neighbours_support
+from advisor.ranker.no_harm import nearest_differences, neighbours_support
 from advisor.ranker.table import PerformanceTable, source_of
 from advisor_core.spaces import config_hash, named_config
 
@@ -232,8 +232,13 @@ def _evaluate_group(
     # portfolio: average rank over training datasets
     ranks = pd.DataFrame(fs.norm, columns=fs.config_hashes).rank(axis=1, ascending=False)
     avg_rank = ranks.mean(axis=0)
-    raw = train.values.pivot_table(index="fingerprint", columns="config_hash", values="value")
-    raw = raw.reindex(index=fs.fingerprints)
+    raw = (  # the training datasets' objectives, for the advice's neighbour evidence
+        train.values.pivot_table(
+            index="fingerprint", columns="config_hash", values="value"
+        ).reindex(index=fs.fingerprints)
+        if "advice" in methods
+        else pd.DataFrame()
+    )
     for fp in held:
         q = held_out_query(table, fs, fp)
         if q is None:
@@ -337,24 +342,14 @@ def _knn_scores(
 def _neighbours_support(
     raw: pd.DataFrame, fs: FeatureSpace, dist: np.ndarray, task: str, top: str, default: str
 ) -> bool:
-    """The evidence part of the no-harm rule: ``top`` beat ``default`` by at least
-    ``MIN_GAIN`` on average, and on more than half, of the nearest training datasets of the task
-    where both ran (one budget per dataset; with fewer than 3 such datasets, no veto)."""
+    """The evidence part of the no-harm rule (:mod:`advisor.ranker.no_harm`) for ``top``
+    against ``default`` on the training datasets of the task nearest the held-out one."""
     if top not in raw.columns or default not in raw.columns:
         return False
-    a, b = raw[top].to_numpy(dtype=float), raw[default].to_numpy(dtype=float)
-    ok = ~np.isnan(a) & ~np.isnan(b) & (fs.tasks == task)
-    diffs = []
-    seen: set[str] = set()
-    for i in np.argsort(dist, kind="stable"):
-        if not ok[i]:
-            continue
-        base = str(fs.fingerprints[i]).rsplit("@", 1)[0]
-        if base in seen:
-            continue
-        seen.add(base)
-        diffs.append(a[i] - b[i])
-        if len(diffs) == N_NEIGHBORS:
-            break
-    d = np.asarray(diffs)
+    d, _ = nearest_differences(
+        raw[top].to_numpy(dtype=float),
+        raw[default].to_numpy(dtype=float),
+        np.where(fs.tasks == task, dist, np.inf),
+        [str(fp).rsplit("@", 1)[0] for fp in fs.fingerprints],
+    )
     return neighbours_support(len(d), int((d > 0).sum()), float(d.mean()) if len(d) else 0.0)

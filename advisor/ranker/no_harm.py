@@ -7,7 +7,11 @@ evidence does not veto)."""
 
 from __future__ import annotations
 
-__all__ = ["MIN_GAIN", "N_NEIGHBORS", "neighbours_support"]
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["MIN_GAIN", "N_NEIGHBORS", "nearest_differences", "neighbours_support"]
 
 MIN_GAIN = 0.005
 N_NEIGHBORS = 10
@@ -19,3 +23,22 @@ def neighbours_support(neighbors: int, wins: int, mean_diff: float) -> bool:
     if neighbors < 3:
         return True
     return mean_diff >= MIN_GAIN and wins > neighbors / 2
+
+
+def nearest_differences(
+    top: np.ndarray, default: np.ndarray, dist: np.ndarray, bases: Sequence[str]
+) -> tuple[np.ndarray, list[int]]:
+    """``top - default`` on the ``N_NEIGHBORS`` nearest datasets (rows, by ``dist``; a
+    non-finite distance excludes a row) where both are known, one row per base dataset (its
+    nearest budget); and those rows."""
+    both = ~np.isnan(top) & ~np.isnan(default) & np.isfinite(dist)
+    seen: set[str] = set()
+    chosen: list[int] = []
+    for i in np.argsort(dist, kind="stable"):
+        if not both[i] or bases[i] in seen:
+            continue
+        seen.add(bases[i])
+        chosen.append(int(i))
+        if len(chosen) == N_NEIGHBORS:
+            break
+    return top[chosen] - default[chosen], chosen

@@ -11,9 +11,8 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
-from advisor.data import SplitCache
 from advisor.search.warm_start import WARM_START
-from advisor.trials import TrialResult, TrialSpec, run_trials
+from advisor.trials import StackEpochCallback, TrialResult
 
 __all__ = ["STARTED", "train_warm_start_together"]
 
@@ -23,19 +22,17 @@ STARTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL, TrialState.R
 
 def train_warm_start_together(
     study: optuna.Study,
-    start: Callable[[optuna.Trial], dict[str, Any]],
-    finish: Callable[[optuna.Trial, TrialResult], float],
-    spec: Callable[[dict[str, Any]], TrialSpec],
-    progress: Callable[[optuna.Study, optuna.trial.FrozenTrial], None],
     n_trials: int | None,
-    cache: SplitCache,
-    device: str,
-    objective: str | None,
+    start: Callable[[optuna.Trial], dict[str, Any]],
+    train: Callable[[list[dict[str, Any]], StackEpochCallback], list[TrialResult]],
+    finish: Callable[[optuna.Trial, TrialResult], float],
+    progress: Callable[[optuna.Study, optuna.trial.FrozenTrial], None],
 ) -> None:
-    """Train the warm-start trials still waiting in the study as one batch: one
-    :func:`~advisor.trials.run_trials` call, which stacks those that share an architecture, a
-    batch size and an optimizer. Each keeps its own pruning decisions and its own Optuna trial;
-    another process that joins the study later finds them taken."""
+    """Train the warm-start trials still waiting in the study as one batch: one call of the
+    search's ``train`` (:func:`~advisor.trials.run_trials`, which stacks those that share an
+    architecture, a batch size and an optimizer); ``start`` and ``finish`` are the search's own
+    steps before and after training a trial. Each trial keeps its own pruning decisions and its
+    own Optuna trial; another process that joins the study later finds them taken."""
     waiting = [
         t
         for t in study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
@@ -54,9 +51,7 @@ def train_warm_start_together(
         return trials[member].should_prune()
 
     try:
-        results, _ = run_trials(
-            cache, [spec(c) for c in configs], device=device, objective=objective, on_epoch=on_epoch
-        )
+        results = train(configs, on_epoch)
     except Exception as exc:  # the study's loop would record these trials as failed too
         for t in trials:
             t.set_user_attr("message", f"{type(exc).__name__}: {str(exc)[:300]}")

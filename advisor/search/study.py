@@ -36,7 +36,7 @@ from advisor.search.optuna_io import distributions, suggest_config, trial_value
 from advisor.search.pruning import PatientSuccessiveHalving
 from advisor.search.sampler import PROPOSED_BY, AdvisorSampler
 from advisor.search.warm_start import WARM_START, enqueue_warm_start
-from advisor.trials import TrialResult, TrialSpec, run_trials
+from advisor.trials import StackEpochCallback, TrialResult, TrialSpec, run_trials
 from advisor_core.errors import ConfigError, SearchError
 from advisor_core.objectives import DEFAULT_OBJECTIVE
 from advisor_core.spaces import SearchSpace
@@ -257,8 +257,10 @@ def run_search(
             return float(min([*seen, 0.0]))
         return float(result.score)
 
-    def spec(config: dict[str, Any]) -> TrialSpec:
-        return TrialSpec(config, seed, epochs, epochs, trial_time_limit)
+    def train(configs: list[dict[str, Any]], on_epoch: StackEpochCallback) -> list[TrialResult]:
+        """Train ``configs`` together (stacked where they can be) at the search's budget."""
+        specs = [TrialSpec(c, seed, epochs, epochs, trial_time_limit) for c in configs]
+        return run_trials(cache, specs, device=device, objective=objective, on_epoch=on_epoch)[0]
 
     def objective_fn(trial: optuna.Trial) -> float:
         if n_trials is not None and trial.number >= n_trials:
@@ -271,10 +273,7 @@ def run_search(
             trial.report(value, epoch)
             return trial.should_prune()
 
-        results, _ = run_trials(
-            cache, [spec(config)], device=device, objective=objective, on_epoch=on_epoch
-        )
-        return finish(trial, results[0])
+        return finish(trial, train([config], on_epoch)[0])
 
     callbacks: list[Any] = []
     if n_trials is not None:
@@ -294,9 +293,7 @@ def run_search(
             on_progress(len(_real_trials(study)), best_so_far["v"])
 
     callbacks.append(progress_cb)
-    train_warm_start_together(
-        study, start, finish, spec, progress_cb, n_trials, cache, device, objective
-    )
+    train_warm_start_together(study, n_trials, start, train, finish, progress_cb)
     remaining = None if time_budget is None else max(0.0, time_budget - (time.time() - started))
     study.optimize(
         objective_fn,

@@ -48,6 +48,7 @@ __all__ = [
     "STATUSES",
     "EpochCallback",
     "EpochRecord",
+    "StackEpochCallback",
     "TrialResult",
     "TrialSpec",
     "hardware_description",

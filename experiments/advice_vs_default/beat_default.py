@@ -30,7 +30,7 @@ from advisor.facade import Advisor
 from advisor.ranker.evaluate import held_out_query
 from advisor.ranker.features import FeatureSpace
 from advisor.ranker.fit import fit_ranker, training_rows
-from advisor.ranker.no_harm import N_NEIGHBORS, neighbours_support
+from advisor.ranker.no_harm import nearest_differences, neighbours_support
 from advisor.ranker.table import source_of
 from advisor_core.spaces import config_hash, named_config
 from knowledge_base import KnowledgeBase
@@ -43,18 +43,13 @@ RULES = ("ranker", "advice", "wins", "wins_top20", "oracle")
 def neighbour_diffs(raw, fs, dist, task, c, d) -> np.ndarray:
     if c not in raw.columns or d not in raw.columns:
         return np.empty(0)
-    a, b = raw[c].to_numpy(dtype=float), raw[d].to_numpy(dtype=float)
-    ok = ~np.isnan(a) & ~np.isnan(b) & (fs.tasks == task)
-    out, seen = [], set()
-    for i in np.argsort(dist, kind="stable"):
-        base = str(fs.fingerprints[i]).rsplit("@", 1)[0]
-        if not ok[i] or base in seen:
-            continue
-        seen.add(base)
-        out.append(a[i] - b[i])
-        if len(out) == N_NEIGHBORS:
-            break
-    return np.asarray(out)
+    diffs, _ = nearest_differences(
+        raw[c].to_numpy(dtype=float),
+        raw[d].to_numpy(dtype=float),
+        np.where(fs.tasks == task, dist, np.inf),
+        [str(fp).rsplit("@", 1)[0] for fp in fs.fingerprints],
+    )
+    return diffs
 
 
 def supported(diffs: np.ndarray) -> bool:
