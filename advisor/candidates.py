@@ -2,7 +2,8 @@
 
 One list serves both ``advisor suggest`` and the search: :func:`rank_candidates` scores the
 knowledge base's evaluated configurations and perturbations of the best of them for a dataset
-(:class:`Prior`, the ranker's view of that dataset) and sorts them; for a dataset out of the
+(:class:`Prior`, the ranker's view of that dataset), sorts them and interleaves the nearest
+datasets' best configurations (:mod:`advisor.ranker.knn`); for a dataset out of the
 knowledge base's distribution the list is the robust order instead (best 25th percentile of
 normalized score across datasets). :meth:`RankedList.diverse` takes the list's first
 configurations at least ``MIN_DISTANCE`` apart: the suggestions, the search's warm start, and,
@@ -20,6 +21,7 @@ import numpy as np
 from advisor.evidence import Comparison, compare, small_evidence, small_evidence_scores
 from advisor.ranker.artifact import RankerArtifact
 from advisor.ranker.features import UNSEEN_SHRINK, perturb_units
+from advisor.ranker.knn import interleave, knn_order
 from advisor.ranker.table import BUDGET_COLUMN
 from advisor_core.errors import ConfigError
 from advisor_core.objectives import DEFAULT_OBJECTIVE
@@ -325,8 +327,9 @@ def rank_candidates(prior: Prior, n_candidates: int = N_CANDIDATES, seed: int = 
     Returns
     -------
     RankedList
-        Sorted by score (stable), or, out of distribution, the evaluated configurations in the
-        robust order.
+        The ranker's order (by score, stable) interleaved with the nearest datasets' best
+        configurations (:mod:`advisor.ranker.knn`), ``default`` first where the no-harm rule
+        keeps it there; out of distribution, the evaluated configurations in the robust order.
     """
     fs = prior.art.fs
     space = prior.space
@@ -372,7 +375,8 @@ def rank_candidates(prior: Prior, n_candidates: int = N_CANDIDATES, seed: int = 
                 "robust configurations (best across datasets) instead of ranked ones"
             )
     else:
-        order = np.argsort(-scores, kind="stable")
+        knn = knn_order(fs.norm, fs.config_hashes, prior.dataset_distance)
+        order = interleave(np.argsort(-scores, kind="stable"), knn)
         d = prior.default_col
         # every departure from default is checked, a perturbation of default too (the
         # knowledge base's evidence about its parent says nothing in its favour)

@@ -8,15 +8,17 @@ configurations evaluated on each held-out dataset. Truth is the dataset's perfor
 * ``ndcg@5`` with the normalized score as gain;
 * ``avg_rank`` = the method's rank among all methods by regret@1 (1 = best, ties shared).
 
-Methods: ``ranker`` (the LambdaMART ranker), ``default`` (``default`` first, then random order;
-expected value), ``random`` (expected value, exact), ``portfolio`` (average rank on the training
-datasets, no meta-features), ``knn`` (auto-sklearn style: the best configuration of each
-nearest training dataset by scaled L1 distance, then the portfolio), ``regressor`` (a
-pointwise LightGBM regressor on the ranker's features), ``advice`` (the ranker's order under
-the evidence part of the no-harm rule, :mod:`advisor.ranker.no_harm`: its favourite goes first
-only when, on the ``N_NEIGHBORS`` nearest training datasets of the task where both ran, it beat
-``default`` by at least ``MIN_GAIN`` on average and on more than half of them; otherwise
-``default`` goes first, then the ranker's order).
+Methods: ``ranker`` (the advice's list: the LambdaMART ranker's first, then alternately
+``knn``'s and the ranker's next picks, :mod:`advisor.ranker.knn`), ``default`` (``default``
+first, then random order; expected value), ``random`` (expected value, exact), ``portfolio``
+(average rank on the training datasets, no meta-features), ``knn`` (auto-sklearn style: the
+best configuration of each nearest training dataset by scaled L1 distance, then the
+portfolio), ``regressor`` (a pointwise LightGBM regressor on the ranker's features),
+``advice`` (``ranker``'s list under the evidence part of the no-harm rule,
+:mod:`advisor.ranker.no_harm`: its favourite goes first only when, on the ``N_NEIGHBORS``
+nearest training datasets of the task where both ran, it beat ``default`` by at least
+``MIN_GAIN`` on average and on more than half of them; otherwise ``default`` goes first, then
+``ranker``'s list).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import pandas as pd
 
 from advisor.ranker.features import FeatureSpace
 from advisor.ranker.fit import fit_ranker, ranker_params, training_rows
+from advisor.ranker.knn import interleave, knn_scores, portfolio_rank
 from advisor.ranker.model import regressor
 from advisor.ranker.no_harm import nearest_differences, neighbours_support
 from advisor.ranker.table import PerformanceTable, source_of
@@ -230,8 +233,7 @@ def _evaluate_group(
         reg = regressor()
         reg.fit(X, norm)
     # portfolio: average rank over training datasets
-    ranks = pd.DataFrame(fs.norm, columns=fs.config_hashes).rank(axis=1, ascending=False)
-    avg_rank = ranks.mean(axis=0)
+    avg_rank = portfolio_rank(fs.norm, fs.config_hashes)
     raw = (  # the training datasets' objectives, for the advice's neighbour evidence
         train.values.pivot_table(
             index="fingerprint", columns="config_hash", values="value"
@@ -255,28 +257,33 @@ def _evaluate_group(
                 res = _random_metrics(truth_desc, truth[hashes.index(h)])
             else:
                 score: Any
-                if m == "ranker":
+                if m in ("ranker", "advice"):
                     assert ranker is not None
-                    score = ranker.predict(q.X)
-                elif m == "advice":
-                    assert ranker is not None
-                    score = np.asarray(ranker.predict(q.X), dtype=float)
+                    knn = knn_scores(fs.norm, fs.config_hashes, q.dist, hashes, avg_rank)
+                    order = interleave(
+                        np.argsort(-np.asarray(ranker.predict(q.X)), kind="stable"),
+                        np.argsort(-knn, kind="stable"),
+                    )
                     d = default_hash(str(info["task"]))
-                    top = hashes[int(np.argmax(score))]
+                    top = hashes[int(order[0])]
                     if (
-                        d in hashes
+                        m == "advice"
+                        and d in hashes
                         and top != d
                         and not _neighbours_support(raw, fs, q.dist, str(info["task"]), top, d)
                     ):
-                        score = score.copy()
-                        score[hashes.index(d)] = score.max() + 1.0
-                elif m == "regressor":
+                        j = hashes.index(d)
+                        order = np.concatenate([[j], order[order != j]])
+                    res = order_metrics(truth[order], truth_desc)
+                    rows.append({**base, "method": m, **res})
+                    continue
+                if m == "regressor":
                     assert reg is not None
                     score = reg.predict(q.X)
                 elif m == "portfolio":
                     score = -np.array([avg_rank.get(h, avg_rank.max() + 1) for h in hashes])
                 elif m == "knn":
-                    score = _knn_scores(fs, q.dist, hashes, avg_rank)
+                    score = knn_scores(fs.norm, fs.config_hashes, q.dist, hashes, avg_rank)
                 else:
                     raise ValueError(f"unknown method {m!r}")
                 order = np.argsort(-np.asarray(score), kind="stable")
@@ -315,28 +322,6 @@ def held_out_query(table: PerformanceTable, fs: FeatureSpace, fp: str) -> HeldOu
     cols = [idx.get(h, par[i]) for i, h in enumerate(hashes)]
     X = fs.rows(mf_row, configs, pmean[cols], pknn[cols])
     return HeldOutQuery(info, hashes, truth, truth_desc, X, dist)
-
-
-def _knn_scores(
-    fs: FeatureSpace, dist: np.ndarray, hashes: list[str], avg_rank: pd.Series
-) -> np.ndarray:
-    """Best configuration of each nearest training dataset first, then the portfolio."""
-    cols = {h: j for j, h in enumerate(fs.config_hashes)}
-    picked: list[str] = []
-    for i in np.argsort(dist, kind="stable"):
-        row = fs.norm[i]
-        cand = [(row[cols[h]], h) for h in hashes if h in cols and not np.isnan(row[cols[h]])]
-        if not cand:
-            continue
-        best = max(cand)[1]
-        if best not in picked:
-            picked.append(best)
-        if len(picked) >= 10:
-            break
-    score = -np.array([avg_rank.get(h, avg_rank.max() + 1) for h in hashes], dtype=float)
-    for r, h in enumerate(picked):
-        score[hashes.index(h)] = 1e6 - r
-    return score
 
 
 def _neighbours_support(

@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from advisor.facade import Advisor
-from advisor.ranker.evaluate import _knn_scores, held_out_query, order_metrics
+from advisor.ranker.evaluate import held_out_query, order_metrics
 from advisor.ranker.features import FeatureSpace
 from advisor.ranker.fit import fit_ranker, training_rows
+from advisor.ranker.knn import knn_scores
 from advisor.ranker.table import source_of
 from knowledge_base import KnowledgeBase
 
@@ -51,7 +52,9 @@ def main() -> None:
             if q is None:
                 continue
             r = np.argsort(-np.asarray(ranker.predict(q.X)), kind="stable")
-            k = np.argsort(-_knn_scores(fs, q.dist, q.hashes, avg_rank), kind="stable")
+            k = np.argsort(
+                -knn_scores(fs.norm, fs.config_hashes, q.dist, q.hashes, avg_rank), kind="stable"
+            )
             for name, order in (("ranker", r), ("knn", k), ("interleave", interleave(r, k))):
                 m = order_metrics(q.truth[order], q.truth_desc)
                 rows.append({"source": g, "task": q.info["task"], "method": name, **m})

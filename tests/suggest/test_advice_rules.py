@@ -119,3 +119,30 @@ def test_the_advice_is_for_the_budget_given(shared_synthetic_kb, epochs) -> None
     adv = Advisor(shared_synthetic_kb)
     advice = adv.suggest(X, y, k=2, epochs=epochs)
     assert advice.epochs == epochs
+
+
+def test_the_list_alternates_the_rankers_picks_with_the_nearest_datasets_best(
+    shared_synthetic_kb,
+) -> None:
+    from sklearn.datasets import make_classification
+
+    from advisor.candidates import Prior, rank_candidates
+    from advisor.data import load_dataset
+    from advisor.metafeatures import extract
+    from advisor.ranker.knn import knn_order
+    from advisor_core.spaces import config_hash
+
+    X, y = make_classification(n_samples=300, n_features=6, random_state=100)
+    ds = load_dataset(X, None, y=y)
+    prior = Prior(Advisor(shared_synthetic_kb).ranker("mlp"), extract(ds).values, ds.task)
+    ranked = rank_candidates(prior)
+    assert ranked.rule in ("ranker", "no harm")
+    fs = prior.art.fs
+    knn = [
+        fs.config_hashes[i] for i in knn_order(fs.norm, fs.config_hashes, prior.dataset_distance)
+    ]
+    listed = [config_hash(c) for c in ranked.configs]
+    # first the ranker's (or default, by the no-harm rule), then the nearest datasets' winners
+    # at every other place: the first two of them within the first five places
+    assert set(knn[:2]) <= set(listed[:5])
+    assert listed.index(knn[0]) < listed.index(knn[1])
