@@ -10,6 +10,7 @@ from rich.table import Table
 
 from advisor.cli._common import console, emit_json, err_console, user_errors
 from advisor.cli.kb_cmds import KbOpt
+from advisor.cli.render import fmt_value, key_params, say, say_tokens
 
 __all__ = ["ranker_app", "suggest"]
 
@@ -20,18 +21,14 @@ def _say(msg: str) -> None:
     err_console.print(f"[dim]{msg}[/]")
 
 
-def _fmt(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    return str(v)
-
-
 def suggest(
     data: Annotated[
         Path | None, typer.Argument(help="CSV or TSV (optionally .gz) or Parquet file")
     ] = None,
     target: Annotated[str | None, typer.Option("--target", "-t", help="target column")] = None,
-    k: Annotated[int, typer.Option("-k", "--k", min=1, max=50, help="suggestions")] = 5,
+    k: Annotated[
+        int, typer.Option("--top-k", "-k", min=1, max=50, help="how many suggestions")
+    ] = 5,
     task: Annotated[str, typer.Option(help="auto, classification or regression")] = "auto",
     meta_features: Annotated[
         Path | None,
@@ -112,41 +109,66 @@ def suggest(
     _print_advice(out)
 
 
+#: What each suggestion's ``source`` means, in words.
+SOURCES = {
+    "default": "default, kept first by the no-harm rule",
+    "knowledge_base": "evaluated in the knowledge base",
+    "perturbation": "a new point near a knowledge-base configuration",
+    "robust": "robust across the knowledge base's datasets",
+    "nearest": "best on the nearest knowledge-base datasets",
+}
+
+
 def _print_advice(out: dict[str, Any]) -> None:
-    console.print(
-        f"task: {out['task']}; objective: {out['objective']}; distance to the "
-        f"knowledge base {out['distance_to_knowledge_base']:.3f} "
-        f"(threshold {out['ood_threshold']:.3f})",
-        highlight=False,
+    say(
+        f"task: {out['task']}; objective: {out['objective']}; budget: {out['epochs']} epochs; "
+        f"distance to the knowledge base {out['distance_to_knowledge_base']:.3f} "
+        f"(threshold {out['ood_threshold']:.3f})"
     )
     if out["out_of_distribution"]:
-        console.print(
-            "[yellow]this dataset is unlike the knowledge base: showing robust "
-            "configurations instead of ranked ones[/]"
+        say(
+            "this dataset is unlike the knowledge base: robust configurations instead of "
+            "ranked ones",
+            style="yellow",
         )
     if out.get("reason"):
-        console.print(f"first place: {out['rule']}; {out['reason']}", highlight=False)
-    table = Table(title="suggestions", show_lines=True)
-    columns = ("#", "configuration", "score", "predicted (80% interval)", "why", "nearest datasets")
-    for c in columns:
-        table.add_column(c, ratio=2 if c == "why" else None)
+        say(f"first place ({out['rule']}): {out['reason']}")
+    say(
+        "ranker score: orders the ranker's list (higher first); it is not an objective value. "
+        "Chance of failure: of a run that diverges or fails."
+    )
     for s in out["suggestions"]:
-        cfg = "\n".join(f"{k}={_fmt(v)}" for k, v in s["config"].items())
-        near = "\n".join(
-            f"{n['name']} (d={n['distance']:.3f}"
-            + (f", {n['objective']:.3f}" if n["objective"] is not None else "")
+        console.print()
+        say(f"#{s['rank']}  " + "  ".join(key_params(s["config"])), style="bold")
+        lo, hi = s["interval"]
+        say(
+            f"predicted {out['objective']} {s['predicted']:.3f} (80% interval {lo:.3f} to "
+            f"{hi:.3f}); chance of failure {s['failure_chance']:.0%}",
+            indent=4,
+        )
+        gain = s.get("gain_over_default")
+        if gain is not None and s["source"] != "default":
+            glo, ghi = s.get("gain_interval") or (None, None)
+            span = f" (80%: {glo:+.3f} to {ghi:+.3f})" if glo is not None else ""
+            say(f"expected gain over default: {gain:+.3f}{span}", indent=4)
+        parts = s["explanation"].split("; ")[1:]  # the first is the prediction, shown above
+        why = "; ".join(p for p in parts if p[:1] not in "+-")  # gains are shown above too
+        if why:
+            say(f"why: {why}", indent=4)
+        say(
+            f"source: {SOURCES.get(s['source'], s['source'])}; ranker score {s['score']:.3f}",
+            indent=4,
+        )
+        near = [
+            f"{n['name']} (distance {n['distance']:.3f}"
+            + (f", scored {n['objective']:.3f}" if n["objective"] is not None else "")
             + ")"
             for n in s["neighbors"]
-        )
-        table.add_row(
-            str(s["rank"]),
-            cfg,
-            f"{s['score']:.3f}",
-            f"{s['predicted']:.3f}\n[{s['interval'][0]:.3f}, {s['interval'][1]:.3f}]",
-            f"{s['explanation']}; chance of failure {s['failure_chance']:.0%} ({s['source']})",
-            near,
-        )
-    console.print(table)
+        ]
+        if near:
+            say("nearest datasets: " + ", ".join(near), indent=4)
+        say("configuration:", indent=4)
+        say_tokens([f"{k}={fmt_value(v)}" for k, v in s["config"].items()], indent=6)
 
 
 @ranker_app.command("fit")

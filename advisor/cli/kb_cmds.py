@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from advisor.cli._common import console, emit_json, fail, user_errors
+from advisor.cli.render import width
 
 __all__ = ["kb_app"]
 
@@ -248,12 +249,29 @@ def datasets(kb: KbOpt = None, as_json: JsonOpt = False) -> None:
             ]
         )
         return
-    table = Table(title=f"{len(df)} datasets")
-    for c in cols[:-1]:
-        table.add_column(c)
-    for row in df[cols[:-1]].itertuples(index=False):
-        table.add_row(*["" if v is None or v != v else str(v) for v in row])
-    console.print(table)
+    _print_datasets(df)
+
+
+def _print_datasets(df: Any) -> None:
+    """Datasets under their group (with its source): name, task, rows, features, classes and
+    trials on one line each; names are never cut (a long one pushes its numbers right)."""
+    from advisor.cli.render import say
+
+    say(f"{len(df)} datasets in {df['group'].nunique()} groups", style="bold")
+    name_w = min(int(df["name"].str.len().max()) if len(df) else 4, max(12, width() - 40))
+    say(f"  {'name':<{name_w}}  task  {'rows':>7}  {'feat':>5}  {'cls':>4}  {'trials':>6}")
+    for (group, source), part in df.groupby(["group", "source"], sort=True, dropna=False):
+        say(f"{group}  ({source})", style="dim")
+        for r in part.sort_values("name").itertuples(index=False):
+            classes = "" if r.n_classes is None or r.n_classes != r.n_classes else r.n_classes
+            say(
+                f"  {r.name:<{name_w}}  {str(r.task)[:3]:<4}  {_int(r.n_rows):>7}  "
+                f"{_int(r.n_features):>5}  {_int(classes):>4}  {_int(r.trials):>6}"
+            )
+
+
+def _int(v: Any) -> str:
+    return "" if v is None or v == "" or v != v else str(int(v))
 
 
 @kb_app.command("import-optuna")

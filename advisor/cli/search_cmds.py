@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from advisor.cli._common import console, emit_json, err_console, fail, user_errors
 from advisor.cli.kb_cmds import KbOpt
+from advisor.cli.render import fmt_value, key_params, say, say_tokens
 
 __all__ = ["predict", "search"]
 
@@ -46,6 +46,14 @@ def search(
     ] = None,
     no_contribute: Annotated[
         bool, typer.Option("--no-contribute", help="do not write the trials to the knowledge base")
+    ] = False,
+    no_default: Annotated[
+        bool,
+        typer.Option(
+            "--no-default",
+            help="skip measuring default at the same budget (one extra trial when the search "
+            "did not train it)",
+        ),
     ] = False,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
     kb: KbOpt = None,
@@ -111,6 +119,7 @@ def search(
                 contribute=not no_contribute,
                 dataset_name=data.name,
                 on_progress=on_progress,
+                compare_default=not no_default,
             )
         if save_model is not None:
             if result.best_config is None:
@@ -126,25 +135,39 @@ def search(
     if as_json:
         emit_json(out)
         return
-    table = Table(title=f"{result.strategy}: {result.n_trials} trials")
-    for c in ("#", "status", "epochs", "score", "warm start"):
-        table.add_column(c)
-    for t in out["trials"]:
-        table.add_row(
-            str(t["number"]),
-            t["status"],
-            str(t["epochs"]),
-            "-" if t["score"] is None else f"{t['score']:.4f}",
-            "yes" if t["warm_start"] else "",
-        )
-    console.print(table)
-    if result.best_config is not None:
-        console.print(
-            f"best {result.objective or 'objective'}: {result.best_score:.4f} with "
-            + ", ".join(f"{k}={v}" for k, v in result.best_config.items())
-        )
+    _print_search(out, epochs)
     if save_model is not None:
         console.print(f"model saved to {save_model}")
+
+
+def _print_search(out: dict[str, Any], epochs: int) -> None:
+    """The trials (status, epochs, score, who proposed each, its key hyperparameters), the
+    best configuration in full and how it compares with ``default``."""
+    say(f"{out['strategy']}: {out['n_trials']} trials of at most {epochs} epochs", style="bold")
+    say(f"{'#':>3}  {'status':<9} {'epochs':>6}  {'score':>7}  proposed by")
+    for t in out["trials"]:
+        score = "-" if t["score"] is None else f"{t['score']:.4f}"
+        say(
+            f"{t['number']:>3}  {t['status']:<9} {t['epochs']:>6}  {score:>7}  "
+            f"{t['proposed_by'] or '-'}"
+        )
+        say_tokens(key_params(t["config"]), indent=5)
+    best, objective = out["best_config"], out["objective"] or "objective"
+    if best is None:
+        say("no trial finished", style="yellow")
+        return
+    say(f"best {objective}: {out['best_score']:.4f} with", style="bold")
+    say_tokens([f"{k}={fmt_value(v)}" for k, v in best.items()], indent=2)
+    if out.get("default_score") is None:
+        say(f"default at {epochs} epochs: not measured")
+        return
+    gain = out["gain_over_default"]
+    verdict = "beats" if gain > 0.0005 else ("matches" if gain >= -0.0005 else "falls short of")
+    say(
+        f"the best {verdict} default: {out['best_score']:.4f} against {out['default_score']:.4f} "
+        f"({gain:+.4f}; default at {epochs} epochs on the same split, {out['default_source']})",
+        style="bold",
+    )
 
 
 def predict(

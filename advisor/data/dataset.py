@@ -187,7 +187,8 @@ def _validate(
         y = y.astype(float)
     if len(y) < min_rows:
         raise DataError(
-            f"{source}: {len(y)} row(s) with a target value, but a trial needs at least {min_rows}"
+            f"{source}: {len(y)} row(s) with a target value, but the advisor needs at least "
+            f"{min_rows} (for its meta-features and a validation split)"
         )
     if resolved == "classification":
         counts = y.value_counts()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from advisor.data import Dataset, SplitCache
 from advisor.facade._helpers import DataArg, _dataset, _study_lock
+from advisor.facade._progress import ProgressCallback, progress_bar, wants_progress
 from advisor.metafeatures import extract
 from advisor_core.errors import ConfigError
 from advisor_core.metafeature_schema import VERSION as META_VERSION
@@ -112,6 +114,8 @@ class TuningMixin(AdvisorBase):
         dataset_name: str | None = None,
         on_progress: Callable[[int, float | None], None] | None = None,
         sampler_options: dict[str, Any] | None = None,
+        compare_default: bool = True,
+        progress: bool | None = None,
     ) -> SearchResult:
         """Tune the ``mlp`` space on ``data`` with short PyTorch trials (an Optuna study).
 
@@ -145,6 +149,9 @@ class TuningMixin(AdvisorBase):
         sampler_options : dict, optional
             Options of the ``advisor`` strategy's ``AdvisorSampler`` (``handover``,
             ``list_until``, ``interleave``, ``list_distance``, ``policy``).
+        compare_default : bool, default=True
+            Measure ``default`` on the same split and budget (``default_score`` of the
+            result): the search's own trial of it, else one reference run after the search.
 
         Returns
         -------
@@ -159,7 +166,7 @@ class TuningMixin(AdvisorBase):
         """
         from advisor.candidates import Prior, rank_candidates
         from advisor.records import dataset_info, trial_from_result
-        from advisor.search import run_search
+        from advisor.search import measure_default, run_search
 
         ds = _dataset(data, target, y, task)
         sp = self.space(space)
@@ -176,25 +183,46 @@ class TuningMixin(AdvisorBase):
             if contribute:
                 self.kb.contribute([trial_from_result(result, info, contributor="advisor-search")])
 
-        return run_search(
-            SplitCache(ds, seed=seed),
-            sp,
-            strategy=strategy,
-            ranked=ranked,
-            n_trials=n_trials,
-            time_budget=time_budget,
-            epochs=epochs,
-            seed=seed,
-            storage=storage,
-            study_name=study_name,
-            device=self.device,
-            objective=objective,
-            trial_time_limit=trial_time_limit,
-            on_result=write,
-            on_progress=on_progress,
-            sampler_options=sampler_options,
-            lock=_study_lock(storage),
+        cache = SplitCache(ds, seed=seed)
+        bar: AbstractContextManager[ProgressCallback | None] = (
+            progress_bar("trials", n_trials, time_budget)
+            if on_progress is None and wants_progress(progress)
+            else nullcontext(on_progress)
         )
+        with bar as report:
+            result = run_search(
+                cache,
+                sp,
+                strategy=strategy,
+                ranked=ranked,
+                n_trials=n_trials,
+                time_budget=time_budget,
+                epochs=epochs,
+                seed=seed,
+                storage=storage,
+                study_name=study_name,
+                device=self.device,
+                objective=objective,
+                trial_time_limit=trial_time_limit,
+                on_result=write,
+                on_progress=report,
+                sampler_options=sampler_options,
+                lock=_study_lock(storage),
+            )
+        if compare_default:
+            run = measure_default(
+                result,
+                cache,
+                sp,
+                epochs=epochs,
+                seed=seed,
+                device=self.device,
+                objective=objective,
+                trial_time_limit=trial_time_limit,
+            )
+            if run is not None:
+                write(run, -1)
+        return result
 
     def sampler(
         self,

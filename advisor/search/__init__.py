@@ -18,8 +18,10 @@ from advisor.search.policies import (
     SurrogateRefinement,
 )
 from advisor.search.pruning import PatientSuccessiveHalving
+from advisor.search.reference import measure_default
+from advisor.search.result import SearchResult
 from advisor.search.sampler import PROPOSED_BY, AdvisorSampler
-from advisor.search.study import SAMPLER_OPTIONS, STRATEGIES, SearchResult, run_search
+from advisor.search.study import SAMPLER_OPTIONS, STRATEGIES, run_search
 from advisor.search.warm_start import WARM_START, WARM_START_ATTR, enqueue_warm_start
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "SurrogateRefinement",
     "distributions",
     "enqueue_warm_start",
+    "measure_default",
     "run_search",
     "suggest_config",
     "trial_value",

@@ -18,89 +18,32 @@ several processes (or machines) cooperate on one study; the total number of tria
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
 from typing import Any
 
 import optuna
-import pandas as pd
 from optuna.trial import TrialState
 
 from advisor.candidates import MIN_DISTANCE, RankedList
 from advisor.data import SplitCache
 from advisor.search.batch import STARTED, train_warm_start_together
-from advisor.search.optuna_io import distributions, suggest_config, trial_value
+from advisor.search.optuna_io import distributions, suggest_config
 from advisor.search.pruning import PatientSuccessiveHalving
+from advisor.search.result import SearchResult, real_trials, search_result
 from advisor.search.sampler import PROPOSED_BY, AdvisorSampler
 from advisor.search.warm_start import WARM_START, enqueue_warm_start
 from advisor.trials import StackEpochCallback, TrialResult, TrialSpec, run_trials
-from advisor_core.errors import ConfigError, SearchError
+from advisor_core.errors import SearchError
 from advisor_core.objectives import DEFAULT_OBJECTIVE
 from advisor_core.spaces import SearchSpace
 
-__all__ = ["SAMPLER_OPTIONS", "STRATEGIES", "SearchResult", "run_search"]
+__all__ = ["SAMPLER_OPTIONS", "STRATEGIES", "run_search"]
 
 STRATEGIES = ("advisor", "warm", "tpe", "random")
 ResultHook = Callable[[TrialResult, int], None]
 ProgressHook = Callable[[int, float | None], None]
-
-
-@dataclass
-class SearchResult:
-    """What a search found: the best configuration and every trial it ran.
-
-    Attributes
-    ----------
-    strategy : str
-        The strategy that ran.
-    best_config : dict or None
-        The configuration of the best complete trial (``None``: no trial completed).
-    best_score : float or None
-        Its validation objective.
-    n_trials : int
-        Trials run (surplus trials of a shared study not counted).
-    trials : DataFrame
-        One row per trial: ``number``, ``config``, ``status``, ``score`` (a pruned trial: its
-        last reported value), ``epochs``, ``warm_start``, ``duration_s``.
-    study : optuna.Study
-        The study itself (user attribute ``proposed_by`` on each trial).
-    objective : str
-        The metric maximised.
-    """
-
-    strategy: str
-    best_config: dict[str, Any] | None
-    best_score: float | None
-    n_trials: int
-    trials: pd.DataFrame
-    study: Any
-    objective: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON answer of ``advisor search --json`` (trials without their durations)."""
-        return {
-            "strategy": self.strategy,
-            "objective": self.objective,
-            "best_config": self.best_config,
-            "best_score": self.best_score,
-            "n_trials": self.n_trials,
-            "trials": [
-                {
-                    "number": int(r["number"]),
-                    "config": r["config"],
-                    "status": r["status"],
-                    "score": None
-                    if r["score"] is None or r["score"] != r["score"]
-                    else float(r["score"]),
-                    "epochs": int(r["epochs"]),
-                    "warm_start": bool(r["warm_start"]),
-                }
-                for r in self.trials.to_dict("records")
-            ],
-        }
 
 
 #: What ``sampler_options`` may set (see :class:`AdvisorSampler`); ``warm`` takes
@@ -290,7 +233,7 @@ def run_search(
         if v is not None and (best_so_far["v"] is None or v > best_so_far["v"]):
             best_so_far["v"] = v
         if on_progress is not None:
-            on_progress(len(_real_trials(study)), best_so_far["v"])
+            on_progress(len(real_trials(study)), best_so_far["v"])
 
     callbacks.append(progress_cb)
     train_warm_start_together(study, n_trials, start, train, finish, progress_cb)
@@ -303,7 +246,7 @@ def run_search(
         catch=(Exception,),
         gc_after_trial=False,
     )
-    return _result(study, strategy, space, objective or DEFAULT_OBJECTIVE[cache.dataset.task])
+    return search_result(study, strategy, space, objective or DEFAULT_OBJECTIVE[cache.dataset.task])
 
 
 def _check_options(strategy: str, options: Mapping[str, Any]) -> None:
@@ -330,64 +273,3 @@ def _proposer(sampler: optuna.samplers.BaseSampler, trial: optuna.Trial) -> str 
     if trial.user_attrs.get(WARM_START):
         return "warm start"
     return "tpe" if isinstance(sampler, optuna.samplers.TPESampler) else "random"
-
-
-def _real_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
-    return [
-        t
-        for t in study.get_trials(deepcopy=False)
-        if not t.user_attrs.get("surplus")
-        and t.state != TrialState.RUNNING
-        and t.state != TrialState.WAITING
-    ]
-
-
-def _result(
-    study: optuna.Study,
-    strategy: str,
-    space: SearchSpace,
-    objective: str,
-) -> SearchResult:
-    rows = []
-    for t in _real_trials(study):
-        try:
-            cfg = space.validate(t.params, complete=True)
-        except ConfigError:
-            cfg = dict(t.params)
-        status = t.user_attrs.get("status") or {TrialState.FAIL: "failed"}.get(t.state, "failed")
-        score = None
-        if status in ("complete", "timeout") and t.value is not None:
-            score = float(t.value)
-        elif status == "pruned":
-            score = trial_value(t)
-        rows.append(
-            {
-                "number": t.number,
-                "config": cfg,
-                "status": status,
-                "score": score,
-                "epochs": int(t.user_attrs.get("epochs", 0)),
-                "warm_start": bool(t.user_attrs.get("warm_start", False)),
-                "duration_s": (t.duration.total_seconds() if t.duration else math.nan),
-            }
-        )
-    trials = pd.DataFrame(
-        rows, columns=["number", "config", "status", "score", "epochs", "warm_start", "duration_s"]
-    )
-    done = trials[trials["status"].isin(["complete", "timeout"]) & trials["score"].notna()]
-    if done.empty:
-        done = trials[trials["score"].notna()]
-    best_cfg: dict[str, Any] | None = None
-    best_score: float | None = None
-    if not done.empty:
-        best = max(done.to_dict("records"), key=lambda r: float(r["score"]))
-        best_cfg, best_score = dict(best["config"]), float(best["score"])
-    return SearchResult(
-        strategy=strategy,
-        best_config=best_cfg,
-        best_score=best_score,
-        n_trials=len(trials),
-        trials=trials,
-        study=study,
-        objective=objective,
-    )

@@ -78,7 +78,7 @@ BAD_INPUTS = {
     "too few rows": (
         lambda t: _frame(12).to_csv(t / "d.csv", index=False) or t / "d.csv",
         "y",
-        "12 row(s) with a target value, but a trial needs at least 20",
+        "12 row(s) with a target value, but the advisor needs at least 20",
     ),
     "duplicate columns": (
         lambda t: _write(t, "dup.csv", "a,a,y\n" + "1,2,0\n3,4,1\n" * 20),

@@ -277,7 +277,9 @@ def test_meta_features_of_the_wrong_length_are_a_user_error(advisor) -> None:
         advisor.suggest(meta_features=synthetic_datasets()[0][0]["meta_features"], task="x")
 
 
-def test_suggest_cli_prints_json_and_a_table(cli, synthetic_kb, tmp_path, monkeypatch) -> None:
+def test_suggest_cli_prints_json_and_a_block_per_suggestion(
+    cli, synthetic_kb, tmp_path, monkeypatch
+) -> None:
     from sklearn.datasets import make_classification
 
     monkeypatch.setenv("ADVISOR_HOME", str(tmp_path / "home"))
@@ -300,9 +302,9 @@ def test_suggest_cli_prints_json_and_a_table(cli, synthetic_kb, tmp_path, monkey
     assert out["task"] == "classification" and len(out["suggestions"]) == 3
     assert set(out) >= {"task", "meta_features", "out_of_distribution", "suggestions"}
     table = cli("suggest", tmp_path / "new.csv", "--target", "label", "--kb", synthetic_kb)
-    assert table.exit_code == 0 and "suggestions" in table.stdout
-    flat = " ".join(table.stdout.replace("│", " ").split())
-    assert "failure" in flat and "first place" in flat  # the list and each row say why
+    assert table.exit_code == 0 and "#3" in table.stdout and "configuration:" in table.stdout
+    flat = " ".join(table.stdout.split())
+    assert "failure" in flat and "first place" in flat  # the list and each suggestion say why
     bad = cli("suggest", tmp_path / "new.csv", "--kb", synthetic_kb)
     assert bad.exit_code == 2 and "--target is required" in bad.stderr
 
