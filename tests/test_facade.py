@@ -26,8 +26,10 @@ ADVISOR_API = {
     "ranker",
     "sampler",
     "search",
+    "search_report",
     "space",
     "suggest",
+    "suggest_report",
 }
 
 

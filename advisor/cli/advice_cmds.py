@@ -47,6 +47,12 @@ def suggest(
             envvar="ADVISOR_SERVER", help="ask an advisor service instead (key: $ADVISOR_API_KEY)"
         ),
     ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report", help="write an HTML report of the advice here (figures; the report extra)"
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Ranked, diverse starting configurations for DATA, with predictions and evidence."""
@@ -58,6 +64,7 @@ def suggest(
         fail("give DATA with --target, or --meta-features FILE")
     if data is not None and target is None:
         fail("--target is required with DATA")
+    name = data.name if data is not None else "meta-features"
     with user_errors():
         mf_payload = None
         if meta_features is not None:
@@ -84,6 +91,12 @@ def suggest(
                 out = client.suggest_file(
                     data, target=target, task=task, k=k, space=space, epochs=epochs
                 )
+            if report is not None:
+                from advisor.facade import Advisor
+
+                Advisor(kb).suggest_report(
+                    out, report, dataset_name=name, space=space, with_knowledge_base=False
+                )
         else:
             from advisor.facade import Advisor
 
@@ -101,12 +114,18 @@ def suggest(
                 advice = adv.suggest(
                     data, target=target, task=task, k=k, space=space, epochs=epochs
                 )
-            adv.close()
             out = advice.to_dict()
+            if report is not None:
+                adv.suggest_report(advice, report, dataset_name=name, space=space)
+            adv.close()
+    if report is not None:
+        out = {**out, "report": str(report)} if as_json else out
     if as_json:
         emit_json(out)
         return
     _print_advice(out)
+    if report is not None:
+        say(f"report written to {report}")
 
 
 #: What each suggestion's ``source`` means, in words.

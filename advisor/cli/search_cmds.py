@@ -47,6 +47,12 @@ def search(
     no_contribute: Annotated[
         bool, typer.Option("--no-contribute", help="do not write the trials to the knowledge base")
     ] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report", help="write an HTML report of the search here (figures; the report extra)"
+        ),
+    ] = None,
     no_default: Annotated[
         bool,
         typer.Option(
@@ -121,6 +127,17 @@ def search(
                 on_progress=on_progress,
                 compare_default=not no_default,
             )
+        if report is not None:
+            adv.search_report(
+                result,
+                report,
+                dataset_name=data.name,
+                data=data,
+                target=target,
+                task=task,
+                epochs=epochs,
+                seed=seed,
+            )
         if save_model is not None:
             if result.best_config is None:
                 fail("no trial finished; nothing to save")
@@ -132,12 +149,16 @@ def search(
     out = result.to_dict()
     if save_model is not None:
         out["model"] = str(save_model)
+    if report is not None:
+        out["report"] = str(report)
     if as_json:
         emit_json(out)
         return
     _print_search(out, epochs)
     if save_model is not None:
         console.print(f"model saved to {save_model}")
+    if report is not None:
+        say(f"report written to {report}")
 
 
 def _print_search(out: dict[str, Any], epochs: int) -> None:

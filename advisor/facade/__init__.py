@@ -20,8 +20,8 @@ from advisor.facade._helpers import (
     read_table,
     trial_value,
 )
+from advisor.facade._reports import ReportMixin
 from advisor.facade._training import TrainingMixin
-from advisor.facade._tuning import TuningMixin
 
 if TYPE_CHECKING:
     from knowledge_base import KnowledgeBase
@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 
-class Advisor(TuningMixin, TrainingMixin):
+class Advisor(ReportMixin, TrainingMixin):
     """Suggest, search and remember hyperparameters for PyTorch MLPs on tabular data.
 
     Parameters

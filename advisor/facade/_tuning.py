@@ -152,6 +152,9 @@ class TuningMixin(AdvisorBase):
         compare_default : bool, default=True
             Measure ``default`` on the same split and budget (``default_score`` of the
             result): the search's own trial of it, else one reference run after the search.
+        progress : bool, optional
+            Show a progress bar on stderr (trials done, best score). Default: only when stderr
+            is a terminal, and never when ``on_progress`` is given.
 
         Returns
         -------

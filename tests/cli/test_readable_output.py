@@ -59,7 +59,7 @@ def test_kb_datasets_at_80_columns_shows_every_name_whole(cli, shared_synthetic_
 
 
 def test_search_shows_each_trials_proposer_and_ends_comparing_with_default(
-    cli, shared_synthetic_kb, small_csv
+    cli, shared_synthetic_kb, small_csv, tmp_path
 ) -> None:
     args = ("search", small_csv, "--target", "label", "--n-trials", "3", "--epochs", "3")
     common = ("--no-contribute", "--kb", shared_synthetic_kb)
@@ -69,7 +69,20 @@ def test_search_shows_each_trials_proposer_and_ends_comparing_with_default(
     last = " ".join(" ".join(res.stdout.strip().splitlines()[-2:]).split())
     assert "default:" in last and "at 3 epochs on the same split" in last
     assert res.stdout.count("warm start") == 3  # the three warm-start trials, each named
-    out = json.loads(cli(*args, *common, "--json").stdout)
+    report = tmp_path / "search.html"
+    out = json.loads(cli(*args, *common, "--json", "--report", report).stdout)
+    assert out["report"] == str(report)
+    page = report.read_text()
+    assert "Search history" in page and page.count("data:image/png;base64,") >= 3
     assert out["default_score"] is not None and out["default_source"]
     assert out["gain_over_default"] == pytest.approx(out["best_score"] - out["default_score"])
     assert all(t["proposed_by"] == "warm start" for t in out["trials"])
+
+
+def test_suggest_writes_an_html_report_when_asked(
+    cli, shared_synthetic_kb, small_csv, tmp_path
+) -> None:
+    report = tmp_path / "advice.html"
+    res = cli("suggest", small_csv, "-t", "label", "--kb", shared_synthetic_kb, "--report", report)
+    assert res.exit_code == 0, res.stderr
+    assert "report written to" in res.stdout and "data:image/png;base64," in report.read_text()
