@@ -9,9 +9,11 @@ from knowledge_base.jsonl import iter_jsonl
 from knowledge_base.log_format import FORMAT, FORMAT_VERSION, LIMITS, TrialRecord
 from knowledge_base.store import (
     ENV_URL,
+    SEED_CONTRIBUTOR,
     SEED_FILE,
     ContributionReport,
     KnowledgeBase,
+    RemovalReport,
     default_url,
 )
 
@@ -20,9 +22,11 @@ __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
     "LIMITS",
+    "SEED_CONTRIBUTOR",
     "SEED_FILE",
     "ContributionReport",
     "KnowledgeBase",
+    "RemovalReport",
     "TrialRecord",
     "default_url",
     "iter_jsonl",

@@ -133,13 +133,18 @@ def trials(
 
 def snapshot(store: Store, space: str = "mlp", version: int | None = None) -> dict[str, Any]:
     """What identifies the knowledge base's trials of ``space`` (at ``version``, default the
-    newest with trials): counts and a digest."""
-    t = schema.trials
+    newest with trials): counts, a digest, and ``removals`` (how many times trials of the
+    space were taken back: it only grows, so a removal is seen even when later contributions
+    restore the counts)."""
+    t, r = schema.trials, schema.removals
     version = space_version(store, space, version)
     with store.read() as conn:
         rows = conn.execute(
             select(t.c.trial_id, t.c.dataset_id).where(t.c.space_id == _space_ids(space, version))
         ).all()
+        removals = conn.execute(
+            select(func.count()).select_from(r).where(r.c.space_id == _space_ids(space, version))
+        ).scalar_one()
     ids = sorted(r[0] for r in rows)
     digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()[:20]
     return {
@@ -148,6 +153,7 @@ def snapshot(store: Store, space: str = "mlp", version: int | None = None) -> di
         "trials": len(ids),
         "datasets": len({r[1] for r in rows}),
         "digest": digest,
+        "removals": int(removals),
     }
 
 

@@ -5,7 +5,9 @@ Revision history (``knowledge_base/migrations/versions``):
 * ``0001`` datasets, spaces, trials; meta-features stored on the dataset row;
 * ``0002`` meta-features move to ``dataset_meta_features`` (one row per extractor version),
   so a dataset keeps its vectors when the extractor changes;
-* ``0003`` API keys of the HTTP service (hashed secrets, scopes).
+* ``0003`` API keys of the HTTP service (hashed secrets, scopes);
+* ``0004`` removals: one row per space each time contributed trials are taken back (the
+  ranker's staleness check counts them).
 """
 
 from __future__ import annotations
@@ -30,11 +32,12 @@ __all__ = [
     "dataset_meta_features",
     "datasets",
     "metadata",
+    "removals",
     "spaces",
     "trials",
 ]
 
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 
 metadata = MetaData(
     naming_convention={
@@ -118,4 +121,15 @@ api_keys = Table(
     Column("secret_hash", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
+)
+
+removals = Table(
+    "removals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("space_id", Integer, ForeignKey("spaces.id"), nullable=False),
+    Column("trials", Integer, nullable=False),  # trials of the space removed
+    Column("datasets", Integer, nullable=False),  # datasets of the space they were on
+    Column("removed_at", DateTime(timezone=True), nullable=False),
+    Index("ix_removals_space_id", "space_id"),
 )

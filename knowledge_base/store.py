@@ -2,6 +2,7 @@
 
 A thin facade over the modules that do the work: :mod:`knowledge_base.upgrade` (schema
 revision, migrations), :mod:`knowledge_base.writer` (contributions),
+:mod:`knowledge_base.removal` (taking contributed trials back),
 :mod:`knowledge_base.declared_spaces` (search spaces), :mod:`knowledge_base.queries` and
 :mod:`knowledge_base.export` (reading).
 """
@@ -21,11 +22,20 @@ from advisor_core.spaces import SearchSpace
 from knowledge_base import export, queries
 from knowledge_base.declared_spaces import SpaceRegistry
 from knowledge_base.records import NormalizedRecord
+from knowledge_base.removal import SEED_CONTRIBUTOR, RemovalReport, remove
 from knowledge_base.stores import Store, open_store
 from knowledge_base.upgrade import ensure_schema, revision, upgrade_schema
 from knowledge_base.writer import ContributionReport, TrialWriter
 
-__all__ = ["ENV_URL", "SEED_FILE", "ContributionReport", "KnowledgeBase", "default_url"]
+__all__ = [
+    "ENV_URL",
+    "SEED_CONTRIBUTOR",
+    "SEED_FILE",
+    "ContributionReport",
+    "KnowledgeBase",
+    "RemovalReport",
+    "default_url",
+]
 
 ENV_URL = "ADVISOR_KB_URL"
 #: The seed trials shipped with the package (built by the repository's seed-build tooling).
@@ -134,6 +144,24 @@ class KnowledgeBase:
         """
         return self._writer.contribute(records)
 
+    def remove_trials(
+        self,
+        trial_ids: Iterable[str] = (),
+        *,
+        datasets: Iterable[str] = (),
+        dry_run: bool = False,
+    ) -> RemovalReport:
+        """Take contributed trials back: the trials named and the contributed trials of the
+        datasets named (by fingerprint or name), in one transaction, all or none.
+
+        Datasets left without trials are removed with their meta-features. An unknown or
+        ambiguous value raises :class:`ValidationError`; a trial of the shipped seed
+        (contributor ``seed-build``), or a dataset with seed trials only,
+        :class:`ConflictError`; either way nothing is removed. ``dry_run`` reports what
+        would be removed without writing. See :mod:`knowledge_base.removal`.
+        """
+        return remove(self.store, trial_ids, datasets, dry_run=dry_run)
+
     # -- reading --------------------------------------------------------------------------------
     def spaces(self) -> list[SearchSpace]:
         """The built-in spaces and the declared ones."""
@@ -163,8 +191,8 @@ class KnowledgeBase:
         )
 
     def snapshot(self, space: str = "mlp", version: int | None = None) -> dict[str, Any]:
-        """What identifies the knowledge base's trials of ``space`` at ``version``: counts and
-        a digest."""
+        """What identifies the knowledge base's trials of ``space`` at ``version``: counts, a
+        digest and the number of removals (:func:`knowledge_base.queries.snapshot`)."""
         return queries.snapshot(self.store, space, version)
 
     def space_version(self, space: str = "mlp") -> int | None:

@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 #: Revisions this advisor can migrate from (and read at the head).
-KNOWN_REVISIONS = ("0001", "0002", "0003")
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004")
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 

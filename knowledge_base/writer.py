@@ -2,8 +2,9 @@
 
 Datasets and spaces a batch needs are created in the same transaction. A trial id sent again
 with the same values is a ``duplicate``; with different values a :class:`ConflictError`. When
-another writer stores some of the same ids concurrently, the batch is rolled back and
-classified again (bounded), so every trial ends up stored exactly once.
+another writer stores some of the same ids concurrently, or a removal deletes one of the
+batch's datasets, the batch is rolled back and classified again (bounded), so every trial ends
+up stored exactly once.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, select
+from sqlalchemy.exc import IntegrityError
 
 from advisor_core.errors import ConflictError, KnowledgeBaseError
 from knowledge_base import schema
@@ -50,6 +52,12 @@ class _Raced(KnowledgeBaseError):
     """Another writer inserted some of the same trial ids concurrently; retry the batch."""
 
 
+def _foreign_key_violation(exc: IntegrityError) -> bool:
+    """A row of the batch refers to a dataset a concurrent removal deleted (PostgreSQL)."""
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) == "23503" or "foreign key" in str(orig).lower()
+
+
 class TrialWriter:
     """Validates and writes batches of trial records to one store."""
 
@@ -72,6 +80,10 @@ class TrialWriter:
                 return with_retries(self.store, lambda: self._write(normalized))
             except _Raced:
                 continue  # rolled back; the next attempt sees the other writer's rows
+            except IntegrityError as exc:
+                if not _foreign_key_violation(exc):
+                    raise
+                continue  # a removal took one of the batch's datasets meanwhile: write it anew
         raise KnowledgeBaseError("could not write the batch: too many concurrent writers")
 
     def _dataset_ids(self, conn: Connection, fingerprints: list[str]) -> dict[str, int]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from advisor.facade._helpers import (
+    announce_contribution,
+    dataset_name_for,
     dataset_record,
     distributions,
     enqueue_warm_start,
@@ -20,6 +22,7 @@ from advisor.facade._helpers import (
     read_table,
     trial_value,
 )
+from advisor.facade._progress import progress_bar, wants_progress
 from advisor.facade._reports import ReportMixin
 from advisor.facade._training import TrainingMixin
 
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Advisor",
+    "announce_contribution",
+    "dataset_name_for",
     "dataset_record",
     "distributions",
     "enqueue_warm_start",
@@ -35,9 +40,11 @@ __all__ = [
     "load_dataset",
     "make_trial_id",
     "meta_feature_specs",
+    "progress_bar",
     "ranker_artifact_path",
     "read_table",
     "trial_value",
+    "wants_progress",
 ]
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, Literal, cast
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
@@ -20,12 +22,15 @@ from advisor_core.spaces import SearchSpace
 
 __all__ = [
     "DataArg",
+    "announce_contribution",
+    "dataset_name_for",
     "dataset_record",
     "distributions",
     "enqueue_warm_start",
     "evaluate_ranker",
     "load_dataset",
     "make_trial_id",
+    "mask_url",
     "meta_feature_specs",
     "ranker_artifact_path",
     "read_table",
@@ -36,6 +41,35 @@ __all__ = [
 _SHIPPED_RANKERS = Path(__file__).resolve().parents[2] / "knowledge_base" / "seed"
 
 DataArg = str | Path | pd.DataFrame | np.ndarray
+
+
+#: ``Dataset.name`` of data given in memory: not a name worth storing.
+_PLACEHOLDER_NAMES = ("", "dataframe", "array")
+
+
+def dataset_name_for(dataset: Dataset, name: str | None = None) -> str:
+    """The name a dataset is stored under in contributed trials.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The loaded dataset.
+    name : str, optional
+        The name given by the user (kept as given).
+
+    Returns
+    -------
+    str
+        ``name``; else the file name the dataset was read from (without its folder); else
+        ``data-`` and the first 8 hexadecimal digits of its fingerprint (data given as a
+        frame or an array). Never ``None``, ``dataframe`` or ``array``.
+    """
+    if name is not None and name.strip():
+        return name
+    own = (dataset.name or "").strip()
+    if own not in _PLACEHOLDER_NAMES:
+        return Path(own).name or own
+    return f"data-{dataset.fingerprint()[:8]}"
 
 
 def dataset_record(
@@ -51,7 +85,9 @@ def dataset_record(
     ----------
     dataset : Dataset
         A loaded dataset (:func:`load_dataset`); its meta-features are computed.
-    name, source, group : str, optional
+    name : str, optional
+        The dataset's name (default: :func:`dataset_name_for`).
+    source, group : str, optional
         Stored as given (the datasets of a ``group`` are held out together in evaluations).
 
     Returns
@@ -61,7 +97,86 @@ def dataset_record(
     """
     from advisor.records import dataset_info
 
-    return dataset_info(dataset, extract(dataset), name=name, source=source, group=group)
+    return dataset_info(
+        dataset,
+        extract(dataset),
+        name=dataset_name_for(dataset, name),
+        source=source,
+        group=group,
+    )
+
+
+def mask_url(url: str) -> str:
+    """``url`` with its password, if any, replaced by ``***``.
+
+    Parameters
+    ----------
+    url : str
+        A knowledge-base or storage URL (``postgresql://user:secret@host/db``).
+
+    Returns
+    -------
+    str
+        The same URL without the secret (``postgresql://user:***@host/db``).
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url.split("@", 1)[-1] if "@" in url else url
+    user, at, host = parts.netloc.rpartition("@")
+    if not at or ":" not in user:
+        return url
+    return urlunsplit(parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}"))
+
+
+def announce_contribution(
+    kb_url: str,
+    n_trials: int,
+    dataset_name: str | None = None,
+    opt_out_hint: str | None = None,
+) -> None:
+    """Say on stderr, in one line, that trials were written to a knowledge base.
+
+    Parameters
+    ----------
+    kb_url : str
+        The knowledge base written to (its password is masked: :func:`mask_url`).
+    n_trials : int
+        Trials written (added, not counting duplicates). Nothing is printed for 0.
+    dataset_name : str, optional
+        The dataset they were run on (also names it in the hint on taking them back).
+    opt_out_hint : str, optional
+        How to stop contributing, e.g. ``"contribute=False"`` or ``"--no-contribute"``.
+
+    Returns
+    -------
+    None
+        Writes e.g. ``advisor: wrote 4 trials of dataset 'data-1a2b3c4d' to the knowledge base
+        sqlite:///kb.sqlite (opt out: contribute=False; remove: advisor kb remove --kb
+        sqlite:///kb.sqlite --dataset data-1a2b3c4d)`` (``--kb`` unless it is the default).
+    """
+    from knowledge_base import default_url
+
+    if n_trials <= 0:
+        return
+    of = f" of dataset {dataset_name!r}" if dataset_name else ""
+    hints = [f"opt out: {opt_out_hint}"] if opt_out_hint else []
+    where = "" if kb_url == default_url() else f" --kb {_shell_word(mask_url(kb_url))}"
+    target = f"--dataset {_shell_word(dataset_name)}" if dataset_name else "--trial ID"
+    hints.append(f"remove: advisor kb remove{where} {target}")
+    plural = "trial" if n_trials == 1 else "trials"
+    sys.stderr.write(
+        f"advisor: wrote {n_trials} {plural}{of} to the knowledge base {mask_url(kb_url)} "
+        f"({'; '.join(hints)})\n"
+    )
+    sys.stderr.flush()
+
+
+def _shell_word(text: str) -> str:
+    """``text`` quoted for a shell, on one line."""
+    import shlex
+
+    return shlex.quote(text.replace("\n", " ").replace("\r", " "))
 
 
 def make_trial_id(*parts: object) -> str:

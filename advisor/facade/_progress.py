@@ -14,7 +14,17 @@ ProgressCallback = Callable[[int, float | None], None]
 
 
 def wants_progress(progress: bool | None) -> bool:
-    """``progress`` as given, or, when ``None``, whether stderr is a terminal."""
+    """Whether to show progress.
+
+    Parameters
+    ----------
+    progress : bool or None
+        As given; ``None``: whether stderr is a terminal.
+
+    Returns
+    -------
+    bool
+    """
     if progress is None:
         return bool(getattr(sys.stderr, "isatty", lambda: False)())
     return bool(progress)
@@ -24,8 +34,23 @@ def wants_progress(progress: bool | None) -> bool:
 def progress_bar(
     label: str, n_trials: int | None, time_budget: float | None
 ) -> Iterator[ProgressCallback]:
-    """A bar of trials done (or of seconds used, with a time budget alone) and the best score
-    so far; yields the ``on_progress(finished_trials, best_score)`` callback that moves it."""
+    """A Rich bar on stderr of trials done (or of seconds used, with a time budget alone) and
+    the best score so far.
+
+    Parameters
+    ----------
+    label : str
+        What is counted (``"trials"``, ``"configurations"``).
+    n_trials : int or None
+        The total, when known.
+    time_budget : float or None
+        The budget in seconds, shown instead when there is no total.
+
+    Yields
+    ------
+    callable
+        ``on_progress(finished, best_score)``, which moves the bar.
+    """
     from rich.console import Console
     from rich.progress import (
         BarColumn,

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.data import Dataset, SplitCache
-from advisor.facade._helpers import DataArg, _dataset
+from advisor.facade._helpers import DataArg, _dataset, announce_contribution, dataset_name_for
 from advisor.metafeatures import MetaFeatures, extract
 from advisor_core.spaces import MLP_SPACE
 
@@ -67,6 +67,8 @@ class TrainingMixin(AdvisorBase):
         seed: int = 0,
         objective: str | None = None,
         time_limit: float | None = None,
+        contribute: bool = False,
+        dataset_name: str | None = None,
     ) -> tuple[TrialResult, FittedModel | None]:
         """Train one configuration on a 75/25 split of ``data``.
 
@@ -84,6 +86,11 @@ class TrainingMixin(AdvisorBase):
             The metric reported as the score (default: balanced accuracy / R²).
         time_limit : float, optional
             Seconds after which the trial stops with status ``timeout``.
+        contribute : bool, default=False
+            Write the trial (meta-features and outcome, never the data) to the knowledge
+            base, and say so in one line on stderr.
+        dataset_name : str, optional
+            The dataset's name in the written trial (default: :func:`dataset_name_for`).
 
         Returns
         -------
@@ -101,7 +108,7 @@ class TrainingMixin(AdvisorBase):
             if isinstance(config, str)
             else MLP_SPACE.validate(dict(config), complete=True)
         )
-        return fit_model(
+        result, model = fit_model(
             SplitCache(ds, seed=seed),
             cfg,
             epochs=epochs,
@@ -110,6 +117,22 @@ class TrainingMixin(AdvisorBase):
             time_limit=time_limit,
             objective=objective,
         )
+        if contribute:
+            self._contribute_results(ds, [result], dataset_name, "advisor-evaluate")
+        return result, model
+
+    def _contribute_results(
+        self, ds: Dataset, results: list[TrialResult], dataset_name: str | None, contributor: str
+    ) -> None:
+        """Write trial results on ``ds`` to the knowledge base and say so (one line)."""
+        from advisor.records import dataset_info, trial_from_result
+
+        name = dataset_name_for(ds, dataset_name)
+        info = dataset_info(ds, extract(ds), name=name)
+        report = self.contribute(
+            [trial_from_result(r, info, contributor=contributor) for r in results]
+        )
+        announce_contribution(self.kb.url, report.added, name, "contribute=False")
 
     def fit_final(
         self,

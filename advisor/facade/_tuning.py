@@ -7,7 +7,13 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from advisor.data import Dataset, SplitCache
-from advisor.facade._helpers import DataArg, _dataset, _study_lock
+from advisor.facade._helpers import (
+    DataArg,
+    _dataset,
+    _study_lock,
+    announce_contribution,
+    dataset_name_for,
+)
 from advisor.facade._progress import ProgressCallback, progress_bar, wants_progress
 from advisor.metafeatures import extract
 from advisor_core.errors import ConfigError
@@ -180,11 +186,14 @@ class TuningMixin(AdvisorBase):
         if strategy in ("advisor", "warm"):  # the list suggest() shows for this data and seed
             prior = Prior(self.ranker(space), mf.values, ds.task, epochs=epochs)
             ranked = rank_candidates(prior, seed=seed)
-        info = dataset_info(ds, mf, name=dataset_name or ds.name)
+        name = dataset_name_for(ds, dataset_name)
+        info = dataset_info(ds, mf, name=name)
+        added = [0]
 
         def write(result: TrialResult, number: int) -> None:
             if contribute:
-                self.kb.contribute([trial_from_result(result, info, contributor="advisor-search")])
+                record = trial_from_result(result, info, contributor="advisor-search")
+                added[0] += self.kb.contribute([record]).added
 
         cache = SplitCache(ds, seed=seed)
         bar: AbstractContextManager[ProgressCallback | None] = (
@@ -225,6 +234,9 @@ class TuningMixin(AdvisorBase):
             )
             if run is not None:
                 write(run, -1)
+        announce_contribution(
+            self.kb.url, added[0], name, "contribute=False (advisor search: --no-contribute)"
+        )
         return result
 
     def sampler(

@@ -252,7 +252,7 @@ def import_study(
     ds = load_dataset(data, target, task=cast(Any, task))  # checked by load_dataset
     records = study_to_records(
         load_study(storage, study),
-        dataset_record(ds, name=dataset_name or ds.name),
+        dataset_record(ds, name=dataset_name),
         adv.space(space),
         objective=objective or DEFAULT_OBJECTIVE[ds.task],
         storage_id=redact_url(storage),

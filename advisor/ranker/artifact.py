@@ -185,13 +185,16 @@ class RankerArtifact:
             raise RankerError(f"{p}: {exc}") from None
 
     def is_stale(self, snapshot: dict[str, Any]) -> bool:
-        """Worth retraining: a new meta-feature version, datasets added or removed, or more
-        than ``STALE_SHARE`` of the trials changed. (A few new trials on known datasets
-        don't justify a refit on every call.)"""
+        """Worth retraining: a new meta-feature version, datasets added or removed, trials it
+        learned from taken back (``advisor kb remove``), or more than ``STALE_SHARE`` of the
+        trials changed. (A few new trials on known datasets don't justify a refit on every
+        call.)"""
         if self.meta_features_version != metafeatures.VERSION:
             return True
         if self.is_current(snapshot):
             return False
+        if int(snapshot.get("removals", 0)) != int(self.snapshot.get("removals", 0)):
+            return True
         if snapshot.get("datasets") != self.snapshot.get("datasets"):
             return True
         n, m = int(snapshot.get("trials", 0)), int(self.snapshot.get("trials", 0))

@@ -11,6 +11,7 @@ GET      /v1/stats                    read   ``KnowledgeBase.stats()``
 POST     /v1/suggest                  read   suggestions from meta-features
 POST     /v1/suggest/csv              read   suggestions from a small CSV (server-side)
 POST     /v1/trials                   write  contribute a batch of trial records (atomic)
+POST     /v1/trials/remove            admin  take contributed trials back (atomic)
 POST     /v1/studies                  write  create a warm-started ask/tell study
 GET      /v1/studies/{study_id}       read   a study's progress
 POST     /v1/studies/{study_id}/ask   write  the next configuration to try
@@ -45,6 +46,8 @@ from advisor.service.models import (
     ContributionResponse,
     CreateStudyRequest,
     HealthResponse,
+    RemovalResponse,
+    RemoveTrialsRequest,
     SpacesResponse,
     StudyResponse,
     SuggestRequest,
@@ -63,6 +66,7 @@ log = logging.getLogger("advisor.service")
 CSV_PATH = "/v1/suggest/csv"
 _READ = [Depends(require_scope("read"))]
 _WRITE = [Depends(require_scope("write"))]
+_ADMIN = [Depends(require_scope("admin"))]
 StudyId = Annotated[
     str,
     PathParam(pattern=STUDY_ID_PATTERN, max_length=64, description="the study's id"),
@@ -198,6 +202,19 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
     def contribute(body: ContributeRequest, request: Request) -> Response:
         report = _runtime(request).kb.contribute(body.records)
         return _json(report.to_dict())
+
+    @router.post(
+        "/v1/trials/remove",
+        response_model=RemovalResponse,
+        dependencies=_ADMIN,
+        openapi_extra=scope_extra("admin"),
+        responses=error_responses(400, 401, 403, 409, 413, 422, 503),
+        summary="Take contributed trials back, by dataset and/or trial id (atomic; not the "
+        "seed's: 409)",
+        tags=["knowledge base"],
+    )
+    def remove_trials(body: RemoveTrialsRequest, request: Request) -> Response:
+        return _json(_runtime(request).remove_trials(body.trial_ids, body.datasets, body.dry_run))
 
     @router.post(
         "/v1/studies",

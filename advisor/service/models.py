@@ -11,6 +11,8 @@ from advisor_core.metafeature_schema import feature_names
 __all__ = [
     "MAX_BATCH_RECORDS",
     "MAX_CURVE_POINTS",
+    "MAX_REMOVE_DATASETS",
+    "MAX_REMOVE_TRIALS",
     "MAX_STUDY_TRIALS",
     "SPACE_PATTERN",
     "STUDY_ID_PATTERN",
@@ -22,6 +24,8 @@ __all__ = [
     "CurvePoint",
     "HealthResponse",
     "MetaFeatureVector",
+    "RemovalResponse",
+    "RemoveTrialsRequest",
     "SpacesResponse",
     "StudyResponse",
     "SuggestRequest",
@@ -33,6 +37,9 @@ __all__ = [
 MAX_BATCH_RECORDS = 1_000
 MAX_CURVE_POINTS = 1_000
 MAX_STUDY_TRIALS = 10_000
+#: Trial ids and datasets per ``POST /v1/trials/remove`` request.
+MAX_REMOVE_TRIALS = 5_000
+MAX_REMOVE_DATASETS = 1_000
 #: Largest magnitude of a meta-feature value (counts go up to 1e12 rows).
 MAX_META_FEATURE = 1e15
 SPACE_PATTERN = r"^[A-Za-z][A-Za-z0-9_.\-]{0,63}(@[1-9][0-9]{0,5})?$"
@@ -145,6 +152,37 @@ class ContributionResponse(BaseModel):
     duplicates: int
     errors: int
     records: list[RecordStatus]
+
+
+class RemoveTrialsRequest(BaseModel):
+    """Contributed trials to take back: by dataset and/or by trial id (all or none)."""
+
+    model_config = _STRICT
+
+    datasets: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list,
+        max_length=MAX_REMOVE_DATASETS,
+        description="datasets (fingerprint or name) whose contributed trials to remove",
+    )
+    trial_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=MAX_REMOVE_TRIALS, description="trials to remove"
+    )
+    dry_run: bool = Field(False, description="report what would be removed, remove nothing")
+
+
+class RemovedDatasetOut(BaseModel):
+    fingerprint: str
+    name: str | None
+    removed: int = Field(description="its trials removed")
+    left: int = Field(description="its trials left (the seed's, or others not named)")
+    deleted: bool = Field(description="no trials left: the dataset was removed too")
+
+
+class RemovalResponse(BaseModel):
+    removed: int = Field(description="trials removed (with dry_run: that would be)")
+    dry_run: bool
+    datasets: list[RemovedDatasetOut]
+    trial_ids: list[str]
 
 
 class CreateStudyRequest(BaseModel):

@@ -132,6 +132,13 @@ class RankerCache:
             log.exception("refreshing the ranker of %r failed", space)
             entry.checked, entry.refreshing = time.monotonic(), False
 
+    def recheck(self) -> None:
+        """Check every loaded ranker against the knowledge base at its next use (a removal
+        has just changed it), without waiting for the interval."""
+        with self._lock:
+            for entry in self._entries.values():
+                entry.checked = float("-inf")
+
     def _swapped(self, space: str) -> None:
         if self._on_swap is not None:
             self._on_swap(space)
@@ -312,6 +319,18 @@ class Runtime:
         payload = self.advice_json(meta_features, task, k, space, epochs)
         result: dict[str, Any] = orjson.loads(payload)
         return result
+
+    # -- removals -------------------------------------------------------------------------------
+    def remove_trials(
+        self, trial_ids: list[str], datasets: list[str], dry_run: bool = False
+    ) -> dict[str, Any]:
+        """``KnowledgeBase.remove_trials(...).to_dict()``; the rankers are checked again at
+        their next use."""
+        report = self.kb.remove_trials(trial_ids, datasets=datasets, dry_run=dry_run)
+        if report.removed and not dry_run:
+            log.info("removed %d trial(s) of %d dataset(s)", report.removed, len(report.datasets))
+            self.rankers.recheck()
+        return report.to_dict()
 
     # -- studies --------------------------------------------------------------------------------
     @property

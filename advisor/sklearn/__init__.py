@@ -8,6 +8,10 @@ configuration is the advisor's top suggestion for the data seen at ``fit`` (``co
 hyperparameters (``learning_rate=...``, which override everything else) fix it instead.
 ``AdvisorSearchCV`` has the ``GridSearchCV`` interface and runs the product's warm-started search
 with cross-validated scores.
+
+None of them writes to the knowledge base unless asked: with ``contribute=True`` their trials
+(meta-features and outcomes, never the data) are written, under ``dataset_name`` (default
+``data-`` and the start of the data's fingerprint), and ``fit`` says so in one line on stderr.
 """
 
 from advisor.sklearn._estimators import MLPClassifier, MLPRegressor

@@ -20,15 +20,19 @@ __all__ = ["MLPClassifier", "MLPRegressor"]
 HP_NAMES = tuple(MLP_SPACE.names)
 #: Below this many rows ``hyperparameters="auto"`` uses ``default`` (too little data to judge).
 AUTO_MIN_ROWS = 20
-_ADVISORS: dict[str | None, Any] = {}
+_ADVISORS: dict[str, Any] = {}
 
 
 def _advisor(kb: str | None) -> Any:
+    """The advisor of a knowledge base, kept per URL (``None``: the default one, as
+    ``$ADVISOR_KB_URL`` names it now)."""
     from advisor.facade import Advisor
+    from knowledge_base import default_url
 
-    if kb not in _ADVISORS:
-        _ADVISORS[kb] = Advisor(kb)
-    return _ADVISORS[kb]
+    url = kb or default_url()
+    if url not in _ADVISORS:
+        _ADVISORS[url] = Advisor(url)
+    return _ADVISORS[url]
 
 
 def _frame(X: Any, X_checked: np.ndarray) -> pd.DataFrame:
@@ -72,6 +76,8 @@ class _AdvisorMLP(BaseEstimator):
         random_state: int = 0,
         device: str = "auto",
         kb: str | None = None,
+        contribute: bool = False,
+        dataset_name: str | None = None,
     ) -> None:
         self.hyperparameters = hyperparameters
         self.optimizer = optimizer
@@ -97,6 +103,8 @@ class _AdvisorMLP(BaseEstimator):
         self.random_state = random_state
         self.device = device
         self.kb = kb
+        self.contribute = contribute
+        self.dataset_name = dataset_name
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -187,6 +195,8 @@ class _AdvisorMLP(BaseEstimator):
                 min_rows_per_class=1,
             )
             config, info = self._config(ds)
+            if self.contribute:
+                self._contribute(trainer, ds, config)
             try:
                 model = trainer.fit_final(ds, config, epochs=self.epochs, seed=self.random_state)
             except SearchError as exc:
@@ -199,12 +209,33 @@ class _AdvisorMLP(BaseEstimator):
                 model = trainer.fit_final(ds, config, epochs=self.epochs, seed=self.random_state)
         except AdvisorError as exc:
             raise ValueError(str(exc)) from None
+        finally:
+            trainer.close()
         self.model_ = model
         self.config_ = dict(config)
         self.suggestion_ = info
         if self._task == "classification":
             self.classes_ = np.asarray(self.model_.classes)
         return self
+
+    def _contribute(self, trainer: Any, ds: Any, config: dict[str, Any]) -> None:
+        """``contribute=True``: one trial of ``config`` on a 75/25 split, written to the
+        knowledge base (the facade says so on stderr); a failed write is a warning."""
+        try:
+            trainer.evaluate(
+                ds,
+                config,
+                epochs=self.epochs,
+                seed=self.random_state,
+                contribute=True,
+                dataset_name=self.dataset_name,
+            )
+        except AdvisorError as exc:
+            warnings.warn(
+                f"the trial was not written to the knowledge base: {str(exc)[:300]}",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def _predict_input(self, X: Any) -> pd.DataFrame:
         check_is_fitted(self, "model_")
@@ -244,7 +275,13 @@ feature_scaling, lr_schedule, warmup, regularization_schedule, label_smoothing :
     device : str, default="auto"
         ``auto`` (CUDA when present), ``cpu`` or ``cuda``.
     kb : str, optional
-        The knowledge base the advice comes from (default: the user's).
+        The knowledge base the advice comes from and trials go to (default: the user's).
+    contribute : bool, default=False
+        Also train one trial of the configuration on a 75/25 split of the data and write it
+        (meta-features and outcome, never the data) to the knowledge base; ``fit`` then says
+        so in one line on stderr. By default ``fit`` writes nothing.
+    dataset_name : str, optional
+        The data's name in that trial (default: ``data-`` and the start of its fingerprint).
 
     Attributes
     ----------
@@ -303,7 +340,13 @@ feature_scaling, lr_schedule, warmup, regularization_schedule, label_smoothing :
     device : str, default="auto"
         ``auto`` (CUDA when present), ``cpu`` or ``cuda``.
     kb : str, optional
-        The knowledge base the advice comes from (default: the user's).
+        The knowledge base the advice comes from and trials go to (default: the user's).
+    contribute : bool, default=False
+        Also train one trial of the configuration on a 75/25 split of the data and write it
+        (meta-features and outcome, never the data) to the knowledge base; ``fit`` then says
+        so in one line on stderr. By default ``fit`` writes nothing.
+    dataset_name : str, optional
+        The data's name in that trial (default: ``data-`` and the start of its fingerprint).
 
     Attributes
     ----------

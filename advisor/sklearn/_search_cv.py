@@ -36,8 +36,8 @@ class AdvisorSearchCV(MetaEstimatorMixin, BaseEstimator):
     Every trial is a full configuration of the ``mlp`` space scored by cross-validation; the
     first ones are the advisor's suggestions for the data (its warm start), the rest continue
     the same list and refine it (the advisor's sampler, ``strategy="advisor"``), or come from
-    Optuna's TPE / random sampling. Trials are written to the knowledge base unless
-    ``contribute=False``.
+    Optuna's TPE / random sampling. With ``contribute=True`` the trials are written to the
+    knowledge base (``fit`` says so in one line on stderr); by default nothing is written.
 
     Parameters
     ----------
@@ -55,14 +55,21 @@ class AdvisorSearchCV(MetaEstimatorMixin, BaseEstimator):
         Who proposes the trials.
     warm_k : int, default=5
         How many of the advisor's suggestions run first (``strategy="advisor"``).
-    contribute : bool, default=True
-        Write the trials to the knowledge base.
+    contribute : bool, default=False
+        Write the trials (meta-features and cross-validated scores, never the data) to the
+        knowledge base. The cross-validation fits themselves never contribute.
+    dataset_name : str, optional
+        The data's name in the written trials (default: ``data-`` and the start of its
+        fingerprint).
     kb : str, optional
         The knowledge base (default: the user's).
     random_state : int, default=0
         Seed of the suggestions' list and of the sampler.
     error_score : float, default=nan
         The score of a failed fit, as for ``cross_validate``.
+    progress : bool, optional
+        Show a progress bar on stderr (configurations done, best mean score). Default: only
+        when stderr is a terminal.
 
     Attributes
     ----------
@@ -104,10 +111,12 @@ class AdvisorSearchCV(MetaEstimatorMixin, BaseEstimator):
         refit: bool = True,
         strategy: str = "advisor",
         warm_k: int = 5,
-        contribute: bool = True,
+        contribute: bool = False,
+        dataset_name: str | None = None,
         kb: str | None = None,
         random_state: int = 0,
         error_score: float = np.nan,
+        progress: bool | None = None,
     ) -> None:
         self.estimator = estimator
         self.n_trials = n_trials
@@ -117,9 +126,11 @@ class AdvisorSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.strategy = strategy
         self.warm_k = warm_k
         self.contribute = contribute
+        self.dataset_name = dataset_name
         self.kb = kb
         self.random_state = random_state
         self.error_score = error_score
+        self.progress = progress
 
     def _sampler(
         self,
@@ -166,12 +177,19 @@ class AdvisorSearchCV(MetaEstimatorMixin, BaseEstimator):
         -------
         self
         """
+        from contextlib import nullcontext
+
         import optuna
         from sklearn.base import is_classifier
         from sklearn.metrics import check_scoring
-        from sklearn.model_selection import check_cv, cross_validate
+        from sklearn.model_selection import check_cv
 
-        from advisor.facade import distributions, enqueue_warm_start
+        from advisor.facade import (
+            distributions,
+            enqueue_warm_start,
+            progress_bar,
+            wants_progress,
+        )
 
         if (
             not isinstance(self.n_trials, int)
@@ -193,42 +211,17 @@ class AdvisorSearchCV(MetaEstimatorMixin, BaseEstimator):
         dists = distributions(MLP_SPACE)
         rows: list[dict[str, Any]] = []
         n_splits = cv.get_n_splits(X, y)
-        for _ in range(self.n_trials):
-            trial = study.ask(dists)
-            who = sampler.proposer(study, trial.number) if self.strategy == "advisor" else None
-            if who is not None:
-                trial.set_user_attr("proposed_by", who)
-            config = MLP_SPACE.validate(dict(trial.params))
-            params = {f"{prefix}{k}": v for k, v in config.items()}
-            est = clone(self.estimator).set_params(**params)
-            t0 = time.perf_counter()
-            res = cross_validate(
-                est,
-                X,
-                y,
-                cv=cv,
-                scoring=self.scorer_,
-                error_score=self.error_score,
-                return_train_score=False,
-            )
-            scores = np.asarray(res["test_score"], dtype=float)
-            mean = float(np.nanmean(scores)) if np.isfinite(scores).any() else float("nan")
-            if np.isfinite(mean):
-                study.tell(trial, mean)
-            else:
-                study.tell(trial, state=optuna.trial.TrialState.FAIL)
-            rows.append(
-                {
-                    "params": params,
-                    "config": config,
-                    "scores": scores,
-                    "mean": mean,
-                    "fit_time": res["fit_time"],
-                    "score_time": res["score_time"],
-                    "warm_start": bool(trial.user_attrs.get("warm_start", False)),
-                    "elapsed": time.perf_counter() - t0,
-                }
-            )
+        bar = (
+            progress_bar("configurations", self.n_trials, None)
+            if wants_progress(self.progress)
+            else nullcontext(None)
+        )
+        with bar as report:
+            for _ in range(self.n_trials):
+                self._cross_validate_one(study, sampler, dists, X, y, cv, prefix, rows)
+                if report is not None:
+                    means = [r["mean"] for r in rows if np.isfinite(r["mean"])]
+                    report(len(rows), max(means) if means else None)
         self._set_results(rows, n_splits)
         self.study_ = study
         if self.contribute:
@@ -239,6 +232,58 @@ class AdvisorSearchCV(MetaEstimatorMixin, BaseEstimator):
             self.best_estimator_.fit(X, y)
             self.refit_time_ = time.perf_counter() - t0
         return self
+
+    def _cross_validate_one(
+        self,
+        study: Any,
+        sampler: Any,
+        dists: Any,
+        X: Any,
+        y: Any,
+        cv: Any,
+        prefix: str,
+        rows: list[dict[str, Any]],
+    ) -> None:
+        """Ask the study for one configuration, cross-validate it, tell the mean score and
+        append the result to ``rows``."""
+        import optuna
+        from sklearn.model_selection import cross_validate
+
+        trial = study.ask(dists)
+        who = sampler.proposer(study, trial.number) if self.strategy == "advisor" else None
+        if who is not None:
+            trial.set_user_attr("proposed_by", who)
+        config = MLP_SPACE.validate(dict(trial.params))
+        params = {f"{prefix}{k}": v for k, v in config.items()}
+        est = clone(self.estimator).set_params(**params, **{f"{prefix}contribute": False})
+        t0 = time.perf_counter()
+        res = cross_validate(
+            est,
+            X,
+            y,
+            cv=cv,
+            scoring=self.scorer_,
+            error_score=self.error_score,
+            return_train_score=False,
+        )
+        scores = np.asarray(res["test_score"], dtype=float)
+        mean = float(np.nanmean(scores)) if np.isfinite(scores).any() else float("nan")
+        if np.isfinite(mean):
+            study.tell(trial, mean)
+        else:
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+        rows.append(
+            {
+                "params": params,
+                "config": config,
+                "scores": scores,
+                "mean": mean,
+                "fit_time": res["fit_time"],
+                "score_time": res["score_time"],
+                "warm_start": bool(trial.user_attrs.get("warm_start", False)),
+                "elapsed": time.perf_counter() - t0,
+            }
+        )
 
     def _set_results(self, rows: list[dict[str, Any]], n_splits: int) -> None:
         means = np.array([r["mean"] for r in rows], dtype=float)
@@ -275,7 +320,7 @@ class AdvisorSearchCV(MetaEstimatorMixin, BaseEstimator):
 
     def _contribute(self, ds: Any, rows: list[dict[str, Any]]) -> None:
         from advisor._version import __version__
-        from advisor.facade import dataset_record, make_trial_id
+        from advisor.facade import announce_contribution, dataset_record, make_trial_id
         from knowledge_base import TrialRecord
 
         name = (
@@ -283,7 +328,7 @@ class AdvisorSearchCV(MetaEstimatorMixin, BaseEstimator):
             if isinstance(self.scoring, str)
             else ("accuracy" if ds.task == "classification" else "r2")
         )
-        info = dataset_record(ds)
+        info = dataset_record(ds, name=self.dataset_name)  # named data-<fingerprint> by default
         records: list[TrialRecord] = []
         for r in rows:
             ok = np.isfinite(r["mean"])
@@ -308,12 +353,15 @@ class AdvisorSearchCV(MetaEstimatorMixin, BaseEstimator):
                     contributor="AdvisorSearchCV",
                 )
             )
+        adv = _advisor(self.kb)
         try:
-            _advisor(self.kb).contribute(records)
+            report = adv.contribute(records)
         except AdvisorError as exc:
             warnings.warn(
                 f"trials not written to the knowledge base: {exc}", UserWarning, stacklevel=3
             )
+            return
+        announce_contribution(adv.kb.url, report.added, info["name"], "contribute=False")
 
     # -- delegation -----------------------------------------------------------------------------
     def _best(self) -> Any:

@@ -131,9 +131,9 @@ def test_an_old_schema_gets_a_clear_message_and_kb_upgrade_migrates_it(cli, tmp_
         KnowledgeBase(url)
     res = cli("kb", "stats", "--kb", url)
     assert res.exit_code == 2
-    assert "schema revision 0001, this advisor needs 0003: run `advisor kb upgrade`" in res.stderr
+    assert "schema revision 0001, this advisor needs 0004: run `advisor kb upgrade`" in res.stderr
     res = cli("kb", "upgrade", "--kb", url)
-    assert res.exit_code == 0 and "from revision 0001 to 0003" in res.stdout
+    assert res.exit_code == 0 and "from revision 0001 to 0004" in res.stdout
     kb = KnowledgeBase(url)
     assert kb.stats()["trials"] == 2
     from sqlalchemy import text

@@ -37,6 +37,7 @@ OPERATIONS = [
     ("POST", "/v1/suggest"),
     ("POST", "/v1/suggest/csv"),
     ("POST", "/v1/trials"),
+    ("POST", "/v1/trials/remove"),
     ("POST", "/v1/studies"),
     ("GET", "/v1/studies/{study_id}"),
     ("POST", "/v1/studies/{study_id}/ask"),
@@ -68,6 +69,29 @@ def test_no_operation_answers_500_or_outside_its_documentation(
 ) -> None:
     operation = api_schema[path][method]
     headers = bearer(sqlite_service.keys["write"])
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case: Any) -> None:
+        case.call_and_validate(headers=headers, checks=CHECKS, timeout=60)
+
+    run()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_the_removal_route_with_an_admin_key_answers_no_500_or_outside_its_documentation(
+    api_schema: Any, sqlite_service: Service, mode: GenerationMode
+) -> None:
+    """The operation above is fuzzed with a write key (a 403); here its body is, too."""
+    operation = api_schema["/v1/trials/remove"]["POST"]
+    headers = bearer(sqlite_service.keys["admin"])
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(

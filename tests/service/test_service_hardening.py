@@ -254,7 +254,7 @@ def test_an_unexpected_error_is_a_500_without_a_traceback(sqlite_service: Servic
 def test_the_openapi_document_lists_every_error_response(sqlite_service: Service) -> None:
     doc = httpx.get(f"{sqlite_service.url}/openapi.json").json()
     ops = [(p, m, op) for p, item in doc["paths"].items() for m, op in item.items()]
-    assert len(ops) == 10
+    assert len(ops) == 11
     for path, method, op in ops:
         codes = set(op["responses"])
         assert {"400", "500"} <= codes, (method, path)

@@ -129,7 +129,12 @@ def test_search_cv_has_the_grid_search_interface(cancer, tmp_path) -> None:
     shutil.copy(SYN_KB.removeprefix("sqlite:///"), tmp_path / "kb.sqlite")
     before = KnowledgeBase(kb_url).stats()["trials"]
     search = AdvisorSearchCV(
-        MLPClassifier(epochs=3, kb=kb_url), n_trials=4, cv=2, kb=kb_url, scoring="balanced_accuracy"
+        MLPClassifier(epochs=3, kb=kb_url),
+        n_trials=4,
+        cv=2,
+        kb=kb_url,
+        scoring="balanced_accuracy",
+        contribute=True,
     ).fit(X, y)
     res = search.cv_results_
     assert len(res["params"]) == 4 and set(res["rank_test_score"]) == {1, 2, 3, 4}
