@@ -4,8 +4,13 @@ Resumable (skips trials already in the store; an empty store first loads what
 ``knowledge_base/seed/`` already holds), parallel over worker processes, deterministic, writes
 through the knowledge-base API after every finished job, and shows a progress bar with an ETA.
 ``--export`` writes ``knowledge_base/seed/trials.parquet`` and ``manifest.json``.
+``--pending`` instead keeps the finished trials that the shipped seed lacks in
+``seedbuild/pending/trials.parquet`` (committed as a build goes, read back on resume, not shipped
+and not seen by the ranker): a long build spread over several sessions keeps its work without
+changing the shipped seed (and so the ranker and every figure measured on it) until a full
+``--export``, which folds them in and removes the pending file.
 
-    .venv/bin/python -m seedbuild.build --workers 2 [--export] [--only NAME ...]
+    .venv/bin/python -m seedbuild.build --workers 2 [--export | --pending] [--only NAME ...]
     .venv/bin/python -m seedbuild.build --export-only
 
 Stages (``--stage``; each resumable, each breadth first so an interrupted run leaves every
@@ -34,6 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # seedbuild, when run as a script
 SEED_DIR = REPO / "knowledge_base" / "seed"
 DEFAULT_STORE = f"sqlite:///{REPO / 'runs' / 'seed_build.sqlite'}"
+PENDING = REPO / "seedbuild" / "pending" / "trials.parquet"
 
 
 def priority_order(entries, fingerprints: dict[str, str], done_by_name: dict[str, int]):
@@ -175,6 +181,22 @@ def fingerprints_of(kb) -> dict[str, str]:
     return {n: fp for n, fp in zip(df["name"], df["fingerprint"], strict=True) if n}
 
 
+def export_pending(kb) -> int:
+    """Write the work store's trials that the shipped seed lacks to ``PENDING``; their count."""
+    import pyarrow.parquet as pq
+
+    from knowledge_base.logfiles import write_parquet
+
+    seed = SEED_DIR / "trials.parquet"
+    shipped = set(pq.read_table(seed, columns=["trial_id"]).column(0).to_pylist())
+    fresh = (r for r in kb.export_records("mlp") if r["trial_id"] not in shipped)
+    PENDING.parent.mkdir(parents=True, exist_ok=True)
+    tmp = PENDING.with_suffix(".parquet.tmp")
+    n = write_parquet(fresh, tmp)
+    tmp.replace(PENDING)
+    return n
+
+
 def export(kb, design, started: float | None) -> None:
     """Write every trial of the work store to ``knowledge_base/seed/`` (trials.parquet and
     manifest.json): the version-1 trials the seed already had and the version-2 build."""
@@ -191,6 +213,7 @@ def export(kb, design, started: float | None) -> None:
     SEED_DIR.mkdir(parents=True, exist_ok=True)
     n = write_parquet(kb.export_records("mlp"), SEED_DIR / "trials.parquet.tmp")
     (SEED_DIR / "trials.parquet.tmp").replace(SEED_DIR / "trials.parquet")
+    PENDING.unlink(missing_ok=True)  # every pending trial is in the seed now
     stats = kb.stats()
     manifest = {
         "format": "tuning-advisor-seed",
@@ -235,6 +258,12 @@ def main() -> None:
         action="store_true",
         help="export to knowledge_base/seed/ at the end (and every --export-every jobs)",
     )
+    ap.add_argument(
+        "--pending",
+        action="store_true",
+        help="keep the finished trials the shipped seed lacks in seedbuild/pending/ "
+        "(every --export-every jobs and at the end) instead of exporting the seed",
+    )
     ap.add_argument("--export-every", type=int, default=200)
     ap.add_argument("--export-only", action="store_true")
     ap.add_argument(
@@ -270,6 +299,9 @@ def main() -> None:
     if kb.stats()["trials"] == 0 and seed_file.exists() and not args.no_resume_from_seed:
         rep = kb.contribute(list(read_records(seed_file)))
         print(f"resumed from {seed_file}: {rep.added} trials", file=sys.stderr)
+        if PENDING.exists():
+            rep = kb.contribute(list(read_records(PENDING)))
+            print(f"resumed from {PENDING}: {rep.added} trials", file=sys.stderr)
     large = f"@{LARGE_SIZE}"
     entries = [e for e in corpus() if e.name.endswith(large) == (args.stage == "large")]
     names = [e.name for e in entries]
@@ -348,10 +380,15 @@ def main() -> None:
                     file=sys.stderr,
                     flush=True,
                 )
-            if args.export and finished_jobs % args.export_every == 0:
-                export(kb, design, started)
+            if finished_jobs % args.export_every == 0:
+                if args.export:
+                    export(kb, design, started)
+                elif args.pending:
+                    export_pending(kb)
     if args.export:
         export(kb, design, started)
+    elif args.pending:
+        print(f"{export_pending(kb)} trials pending in {PENDING}", file=sys.stderr)
     print(f"done in {time.time() - started:.0f} s; {failures} failed job(s)", file=sys.stderr)
 
 
