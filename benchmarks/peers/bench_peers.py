@@ -84,7 +84,13 @@ def run_one(name: str, seed: int, method: str, budget: int) -> dict[str, Any]:
 def load_runs() -> list[dict[str, Any]]:
     if not RUNS.exists():
         return []
-    return [json.loads(line) for line in RUNS.read_text().splitlines() if line.strip()]
+    out = []
+    for line in RUNS.read_text().splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:  # a torn line: that run is simply redone
+            print(f"skipping an unreadable line of {RUNS.name}", file=sys.stderr)
+    return out
 
 
 def main() -> None:
@@ -116,8 +122,8 @@ def main() -> None:
             except Exception as exc:  # one peer failing must not stop the others
                 print(f"[{i}/{len(todo)}] {d} seed {s} {m} FAILED: {exc!r}"[:400], flush=True)
                 continue
-            with RUNS.open("a") as f:
-                f.write(json.dumps(rec) + "\n")
+            with RUNS.open("ab", buffering=0) as f:  # one write: processes may share the file
+                f.write((json.dumps(rec) + "\n").encode())
             print(f"[{i}/{len(todo)}] {d} seed {s} {m}: {rec['seconds']} s", flush=True)
     write_report(load_runs(), HERE / "peer_benchmark.md")
 
