@@ -118,8 +118,8 @@ def suggest(
             if report is not None:
                 adv.suggest_report(advice, report, dataset_name=name, space=space)
             adv.close()
-    if report is not None:
-        out = {**out, "report": str(report)} if as_json else out
+    if report is not None and as_json:
+        out["report"] = str(report)
     if as_json:
         emit_json(out)
         return

@@ -8,10 +8,8 @@ split with the same seed and budget, after the search (not counted in its trials
 
 from __future__ import annotations
 
-from typing import Any
-
 from advisor.data import SplitCache
-from advisor.search.result import SearchResult
+from advisor.search.result import SearchResult, canonical_config
 from advisor.trials import TrialResult, TrialSpec, run_trials
 from advisor_core.errors import ConfigError
 from advisor_core.spaces import SearchSpace, config_hash, named_config
@@ -50,7 +48,7 @@ def measure_default(
             row["status"] == "complete"
             and row["epochs"] == epochs
             and row["score"] is not None
-            and config_hash(_complete(space, row["config"])) == target
+            and config_hash(canonical_config(space, row["config"])) == target
         ):
             result.default_score = float(row["score"])
             result.default_source = f"trial {int(row['number'])}"
@@ -61,10 +59,3 @@ def measure_default(
         result.default_score = float(run.score)
         result.default_source = "reference run"
     return run
-
-
-def _complete(space: SearchSpace, config: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return space.validate(config, complete=True)
-    except ConfigError:
-        return dict(config)

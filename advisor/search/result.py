@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,13 @@ from advisor.search.sampler import PROPOSED_BY
 from advisor_core.errors import ConfigError
 from advisor_core.spaces import SearchSpace
 
-__all__ = ["TRIAL_COLUMNS", "SearchResult", "real_trials", "search_result"]
+__all__ = [
+    "TRIAL_COLUMNS",
+    "SearchResult",
+    "canonical_config",
+    "real_trials",
+    "search_result",
+]
 
 #: The columns of :attr:`SearchResult.trials`.
 TRIAL_COLUMNS = [
@@ -105,6 +112,14 @@ class SearchResult:
         }
 
 
+def canonical_config(space: SearchSpace, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` completed and canonical in ``space``, or as they are when they do not fit."""
+    try:
+        return space.validate(params, complete=True)
+    except ConfigError:
+        return dict(params)
+
+
 def real_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
     """The study's finished trials, without the surplus ones of a shared study."""
     return [
@@ -122,10 +137,7 @@ def search_result(
     """The :class:`SearchResult` of a finished study."""
     rows = []
     for t in real_trials(study):
-        try:
-            cfg = space.validate(t.params, complete=True)
-        except ConfigError:
-            cfg = dict(t.params)
+        cfg = canonical_config(space, t.params)
         status = t.user_attrs.get("status") or {TrialState.FAIL: "failed"}.get(t.state, "failed")
         score = None
         if status in ("complete", "timeout") and t.value is not None:

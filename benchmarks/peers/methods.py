@@ -4,6 +4,7 @@ methods live in ``synetune_peers.py`` and ``smac_flaml_peers.py`` (the ``bench``
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -107,6 +108,7 @@ OWN: dict[str, Method] = {
 COLD = ("tpe", "random", "smac", "flaml_cfo", "flaml_blendsearch")
 
 
+@functools.cache
 def all_methods() -> dict[str, Method]:
     """The own methods and every peer whose library is installed."""
     methods = dict(OWN)
