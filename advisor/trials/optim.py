@@ -57,17 +57,39 @@ def reg_factor(schedule: str, t: float) -> float:
 
 
 class StackedOptimizer:
-    """One optimizer step for every model of a stack (see the module docstring)."""
+    """One optimizer step for every model of a stack (see the module docstring).
+
+    Each model's update is one call of PyTorch's fused AdamW or SGD kernel on that model's
+    slices of the stacked parameters (grouped by the parameters' learning-rate and weight-decay
+    factors): a single pass over the memory of each parameter instead of one pass per
+    arithmetic operation, with the model's own hyperparameters as scalars.
+    """
 
     def __init__(self, params: Sequence[TensorParam], kind: str, eps: float = 1e-8) -> None:
         if kind not in ("adamw", "sgd"):
             raise ValueError(f"unknown optimizer {kind!r}")
-        self.params = list(params)
         self.kind = kind
         self.eps = eps
         self.t = 0
+        self.params = list(params)
         self.m = [torch.zeros_like(p.value) for p in self.params]
         self.v = [torch.zeros_like(p.value) for p in self.params] if kind == "adamw" else []
+        self._step = torch.zeros((), dtype=torch.float32, device=self._device())
+        self._index()
+
+    def _device(self) -> torch.device:
+        return self.params[0].value.device if self.params else torch.device("cpu")
+
+    def _index(self) -> None:
+        """Per-model views of the parameters and states, grouped by (lr, wd) factors."""
+        groups: dict[tuple[float, float], list[int]] = {}
+        for j, p in enumerate(self.params):
+            groups.setdefault((p.lr_factor, p.wd_factor), []).append(j)
+        self._groups = list(groups.items())
+        n = self.params[0].value.shape[0] if self.params else 0
+        self._x = [[p.value.detach()[k] for p in self.params] for k in range(n)]
+        self._mv = [[s[k] for s in self.m] for k in range(n)]
+        self._vv = [[s[k] for s in self.v] for k in range(n)]
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -78,40 +100,58 @@ class StackedOptimizer:
         self.params = list(params)
         self.m = [s[index].clone() for s in self.m]
         self.v = [s[index].clone() for s in self.v]
+        self._index()
 
     @torch.no_grad()
     def step(
         self,
-        lr: torch.Tensor,
-        weight_decay: torch.Tensor,
-        momentum: torch.Tensor,
-        beta2: torch.Tensor,
+        lr: Sequence[float] | torch.Tensor,
+        weight_decay: Sequence[float] | torch.Tensor,
+        momentum: Sequence[float] | torch.Tensor,
+        beta2: Sequence[float] | torch.Tensor,
     ) -> None:
-        """``lr`` etc. are ``(M,)`` tensors (schedules already applied)."""
+        """``lr`` etc. hold one value per model (schedules already applied)."""
+        lr, weight_decay, momentum, beta2 = (
+            v.tolist() if isinstance(v, torch.Tensor) else list(v)
+            for v in (lr, weight_decay, momentum, beta2)
+        )
         self.t += 1
-        for i, p in enumerate(self.params):
-            g = p.value.grad
-            if g is None:
+        self._step.fill_(self.t)
+        grads = [p.value.grad for p in self.params]
+        for (lr_f, wd_f), js in self._groups:
+            js = [j for j in js if grads[j] is not None]
+            if not js:
                 continue
-            shape = (-1,) + (1,) * (p.value.dim() - 1)
-            lr_p = (lr * p.lr_factor).view(shape)
-            mom = momentum.view(shape)
-            x = p.value
-            if self.kind == "adamw":
-                # in-place updates with two temporaries per parameter (the stack is memory-bound)
-                if p.wd_factor:
-                    x.mul_(1.0 - lr_p * (weight_decay * p.wd_factor).view(shape))
-                b2 = beta2.view(shape)
-                self.m[i].lerp_(g, 1.0 - mom)
-                self.v[i].lerp_(g * g, 1.0 - b2)
-                denom = self.v[i].div(1.0 - b2**self.t).sqrt_().add_(self.eps)
-                denom.mul_((1.0 - mom**self.t) / lr_p)
-                x.addcdiv_(self.m[i], denom, value=-1.0)
-            else:
-                d = g.add(x * (weight_decay * p.wd_factor).view(shape)) if p.wd_factor else g
-                buf = self.m[i]
-                if self.t == 1:
-                    buf.copy_(d)
+            steps = [self._step] * len(js)
+            for k in range(len(self._x)):
+                xs = [self._x[k][j] for j in js]
+                gs = [grads[j][k] for j in js]  # type: ignore[index]
+                if self.kind == "adamw":
+                    torch._fused_adamw_(
+                        xs,
+                        gs,
+                        [self._mv[k][j] for j in js],
+                        [self._vv[k][j] for j in js],
+                        [],
+                        steps,
+                        lr=lr[k] * lr_f,
+                        beta1=momentum[k],
+                        beta2=beta2[k],
+                        weight_decay=weight_decay[k] * wd_f,
+                        eps=self.eps,
+                        amsgrad=False,
+                        maximize=False,
+                    )
                 else:
-                    buf.mul_(mom).add_(d)
-                x.sub_(lr_p * d.add(mom * buf))
+                    torch._fused_sgd_(
+                        xs,
+                        gs,
+                        [self._mv[k][j] for j in js],
+                        weight_decay=weight_decay[k] * wd_f,
+                        momentum=momentum[k],
+                        lr=lr[k] * lr_f,
+                        dampening=0.0,
+                        nesterov=True,
+                        maximize=False,
+                        is_first_step=self.t == 1,
+                    )
