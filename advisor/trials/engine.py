@@ -75,16 +75,20 @@ def _spans(n: int, batch_size: int) -> list[tuple[int, int]]:
 
 
 class _Stack:
-    """The models still training: the network, the optimizer and the per-model tensors."""
+    """The models still training: the network, the optimizer and the per-model
+    hyperparameters (as device tensors for the forward pass and as host floats for the
+    optimizer, which takes them as kernel scalars)."""
 
     def __init__(self, net: StackedMLP, opt: StackedOptimizer, hp: dict[str, torch.Tensor]):
         self.net, self.opt, self.hp = net, opt, hp
+        self.host = {k: v.tolist() for k, v in hp.items()}
 
     def keep(self, rows: list[int]) -> None:
         index = torch.tensor(rows, dtype=torch.long, device=self.net.device)
         self.net.keep(index)
         self.opt.keep(index, self.net.parameters())
         self.hp = {k: v[index] for k, v in self.hp.items()}
+        self.host = {k: [v[r] for r in rows] for k, v in self.host.items()}
 
 
 def train_stack(
@@ -161,18 +165,15 @@ def train_stack(
         for k, (a, b) in enumerate(spans):
             idx = perm[:, a:b]
             progress = [step / (members[i].horizon * steps) for i in alive]
-            lr_f = torch.tensor(
-                [lr_factor(sched[i], t, warm[i]) for i, t in zip(alive, progress, strict=True)],
-                device=device,
-            )
-            reg_f = torch.tensor(
-                [reg_factor(rsched[i], t) for i, t in zip(alive, progress, strict=True)],
-                device=device,
-            )
-            h = stack.hp
+            lr_f = [lr_factor(sched[i], t, warm[i]) for i, t in zip(alive, progress, strict=True)]
+            reg_f = [reg_factor(rsched[i], t) for i, t in zip(alive, progress, strict=True)]
+            h, hh = stack.hp, stack.host
+            dropout = h["dropout"]
+            if any(f != 1.0 for f in reg_f):
+                dropout = dropout * torch.tensor(reg_f, device=device)
             stack.opt.zero_grad()
             out = stack.net.forward(
-                X_tr[idx], dropout=h["dropout"] * reg_f, generators=[drop_gens[i] for i in alive]
+                X_tr[idx], dropout=dropout, generators=[drop_gens[i] for i in alive]
             )
             loss = _loss(out, y_tr[idx], task, h["smoothing"])
             if (step + 1) % check_every == 0 or (a, b) == spans[-1]:
@@ -191,8 +192,12 @@ def train_stack(
                     continue
             losses += loss.detach() * (b - a)
             loss.sum().backward()
-            h = stack.hp
-            stack.opt.step(h["lr"] * lr_f, h["wd"] * reg_f, h["momentum"], h["beta2"])
+            stack.opt.step(
+                [v * f for v, f in zip(hh["lr"], lr_f, strict=True)],
+                [v * f for v, f in zip(hh["wd"], reg_f, strict=True)],
+                hh["momentum"],
+                hh["beta2"],
+            )
             step += 1
         # -- end of the epoch: each model's outcome ------------------------------------------------
         preds = predict(stack.net, X_va, task, y_range)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
+from scipy.stats import rankdata
 
 from advisor_core.objectives import DEFAULT_OBJECTIVE, OBJECTIVES, check_objective
 
@@ -26,6 +26,17 @@ def balanced_accuracy(y: np.ndarray, pred: np.ndarray, n_classes: int) -> float:
     return float(np.mean(hits[mask] / present[mask]))
 
 
+def roc_auc(y: np.ndarray, score: np.ndarray) -> float:
+    """Binary ROC AUC as the Mann-Whitney statistic (ties get average ranks): the same value as
+    scikit-learn's ``roc_auc_score`` without its input validation, which dominated the cost of
+    scoring a small validation set every epoch."""
+    pos = y == 1
+    n_pos = int(pos.sum())
+    n_neg = len(y) - n_pos
+    ranks = rankdata(score)
+    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
 def classification_metrics(y: np.ndarray, proba: np.ndarray) -> dict[str, float]:
     """accuracy, balanced_accuracy, log_loss and (binary) roc_auc from class probabilities."""
     n_classes = proba.shape[1]
@@ -37,7 +48,7 @@ def classification_metrics(y: np.ndarray, proba: np.ndarray) -> dict[str, float]
         "log_loss": float(-np.mean(np.log(p_true))),
     }
     if n_classes == 2 and len(np.unique(y)) == 2:
-        out["roc_auc"] = float(roc_auc_score(y, proba[:, 1]))
+        out["roc_auc"] = roc_auc(y, proba[:, 1])
     return out
 
 

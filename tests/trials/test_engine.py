@@ -95,3 +95,15 @@ def test_a_diverging_model_leaves_the_stack_and_the_others_go_on(wine_cache) -> 
     assert results[1].status == "complete" and results[1].epochs == 6
     alone = run_trial(wine_cache, good, epochs=6, seed=0, device="cpu")
     assert results[1].score == pytest.approx(alone.score, abs=1e-6)
+
+
+def test_the_rank_based_auc_equals_scikit_learns_with_ties() -> None:
+    from sklearn.metrics import roc_auc_score
+
+    from advisor.trials.metrics import roc_auc
+
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        y = rng.integers(0, 2, 150)
+        score = np.round(rng.random(150), 1)  # many ties
+        assert roc_auc(y, score) == pytest.approx(roc_auc_score(y, score), abs=1e-12)
