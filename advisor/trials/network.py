@@ -290,12 +290,16 @@ class StackedMLP:
             return h
         g, b = self.params[f"g{i}"].value, self.params[f"n{i}"].value
         if kind == "layernorm":
-            mean = h.mean(dim=-1, keepdim=True)
-            var = h.var(dim=-1, unbiased=False, keepdim=True)
-            return (h - mean) / torch.sqrt(var + _BN_EPS) * g + b
+            d = h - h.mean(dim=-1, keepdim=True)
+            var = (d * d).mean(dim=-1, keepdim=True)
+            return d / torch.sqrt(var + _BN_EPS) * g + b
         if self.training:
+            # the variance as the mean of squared deviations: the same two-pass value as
+            # ``Tensor.var`` at a fraction of its cost (and of its backward's) on CPU for a
+            # reduction over the batch dimension of a stack
             mean = h.mean(dim=1, keepdim=True)
-            var = h.var(dim=1, unbiased=False, keepdim=True)
+            d = h - mean
+            var = (d * d).mean(dim=1, keepdim=True)
             n = h.shape[1]
             with torch.no_grad():
                 rm, rv = self.buffers.running_mean[i], self.buffers.running_var[i]
@@ -304,7 +308,8 @@ class StackedMLP:
                 rv.mul_(1 - _BN_MOMENTUM).add_(_BN_MOMENTUM * unbiased)
         else:
             mean, var = self.buffers.running_mean[i], self.buffers.running_var[i]
-        return (h - mean) / torch.sqrt(var + _BN_EPS) * g + b
+            d = h - mean
+        return d / torch.sqrt(var + _BN_EPS) * g + b
 
     # -- the ntk parametrization's data-dependent initialisation ---------------------------------
     @torch.no_grad()
