@@ -149,8 +149,30 @@ class SplitCache:
     ) -> None:
         self.dataset = dataset
         self.seed = seed
+        self._settings = (valid_fraction, max_train_rows, max_valid_rows)
         self.rows = split_indices(dataset, valid_fraction, seed, max_train_rows, max_valid_rows)
         self._prepared: dict[tuple[str, str], PreparedSplit] = {}
+
+    def reseeded(self, seed: int) -> SplitCache:
+        """Another split of the same dataset with the same fraction and caps.
+
+        Parameters
+        ----------
+        seed : int
+            The new split's seed.
+
+        Returns
+        -------
+        SplitCache
+        """
+        fraction, max_train, max_valid = self._settings
+        return SplitCache(
+            self.dataset,
+            valid_fraction=fraction,
+            seed=seed,
+            max_train_rows=max_train,
+            max_valid_rows=max_valid,
+        )
 
     def prepared(self, scaling: str, categorical: str = "onehot") -> PreparedSplit:
         """The split encoded with ``feature_scaling`` and ``categorical_encoding``."""

@@ -122,6 +122,7 @@ class TuningMixin(AdvisorBase):
         sampler_options: dict[str, Any] | None = None,
         compare_default: bool = True,
         progress: bool | None = None,
+        confirm: int = 0,
     ) -> SearchResult:
         """Tune the ``mlp`` space on ``data`` with short PyTorch trials (an Optuna study).
 
@@ -161,6 +162,11 @@ class TuningMixin(AdvisorBase):
         progress : bool, optional
             Show a progress bar on stderr (trials done, best score). Default: only when stderr
             is a terminal, and never when ``on_progress`` is given.
+        confirm : int, default=0
+            Choose the answer among the ``confirm`` best configurations by their mean
+            objective over the search's split and two further train/validation splits (a less
+            noisy estimate on small data); the 2 x ``confirm`` confirmation trials count in
+            ``n_trials``. 0: the best validation score on the search's split.
 
         Returns
         -------
@@ -220,6 +226,7 @@ class TuningMixin(AdvisorBase):
                 on_progress=report,
                 sampler_options=sampler_options,
                 lock=_study_lock(storage),
+                confirm=confirm,
             )
         if compare_default:
             run = measure_default(

@@ -65,6 +65,9 @@ class SearchResult:
         ``n_trials``); ``None`` when not measured.
     default_source : str or None
         ``"trial N"`` or ``"reference run"``.
+    confirmation : list of dict or None
+        With ``confirm``: the confirmed configurations from the best mean down, each with its
+        ``scores`` (the search's split first) and their ``mean``; the answer is the first.
     """
 
     strategy: str
@@ -76,6 +79,7 @@ class SearchResult:
     objective: str
     default_score: float | None = None
     default_source: str | None = None
+    confirmation: list[dict[str, Any]] | None = None
 
     @property
     def gain_over_default(self) -> float | None:
@@ -95,6 +99,7 @@ class SearchResult:
             "default_source": self.default_source,
             "gain_over_default": self.gain_over_default,
             "n_trials": self.n_trials,
+            "confirmation": self.confirmation,
             "trials": [
                 {
                     "number": int(r["number"]),

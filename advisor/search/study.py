@@ -29,6 +29,7 @@ from optuna.trial import TrialState
 from advisor.candidates import MIN_DISTANCE, RankedList
 from advisor.data import SplitCache
 from advisor.search.batch import STARTED, train_warm_start_together
+from advisor.search.confirm import apply_confirmation
 from advisor.search.optuna_io import distributions, suggest_config
 from advisor.search.pruning import PatientSuccessiveHalving
 from advisor.search.result import SearchResult, real_trials, search_result
@@ -72,6 +73,8 @@ def run_search(
     on_progress: ProgressHook | None = None,
     sampler_options: Mapping[str, Any] | None = None,
     lock: AbstractContextManager[Any] | None = None,
+    confirm: int = 0,
+    confirm_splits: int = 2,
 ) -> SearchResult:
     """Search ``space`` on a split with real trials, as an Optuna study.
 
@@ -116,6 +119,12 @@ def run_search(
     lock : context manager, optional
         Held while the study is created and its warm start enqueued; processes sharing a
         study in ``storage`` must pass one lock (``Advisor.search`` does).
+    confirm : int, default=0
+        Choose the answer among the ``confirm`` best configurations by their mean objective
+        over the search's split and ``confirm_splits`` further splits
+        (:mod:`advisor.search.confirm`); the confirmation trials count in ``n_trials``.
+    confirm_splits : int, default=2
+        Further splits per confirmed configuration.
 
     Returns
     -------
@@ -136,6 +145,7 @@ def run_search(
         raise SearchError(f"time_budget is {time_budget!r}, but must be > 0 seconds")
     options = dict(sampler_options or {})
     _check_options(strategy, options)
+    n_trials = _reserve_confirmation(n_trials, confirm, confirm_splits)
     sampler: optuna.samplers.BaseSampler
     warm: list[dict[str, Any]] = []
     if strategy in ("advisor", "warm"):
@@ -246,7 +256,37 @@ def run_search(
         catch=(Exception,),
         gc_after_trial=False,
     )
-    return search_result(study, strategy, space, objective or DEFAULT_OBJECTIVE[cache.dataset.task])
+    result = search_result(
+        study, strategy, space, objective or DEFAULT_OBJECTIVE[cache.dataset.task]
+    )
+    if confirm:
+
+        def train_on(split: SplitCache, configs: list[dict[str, Any]]) -> list[TrialResult]:
+            specs = [TrialSpec(c, seed, epochs, epochs, trial_time_limit) for c in configs]
+            return run_trials(split, specs, device=device, objective=objective)[0]
+
+        apply_confirmation(result, cache, confirm, confirm_splits, train_on)
+    return result
+
+
+def _reserve_confirmation(n_trials: int | None, confirm: int, splits: int) -> int | None:
+    """The trials left to the search once the confirmation's are reserved."""
+    if not confirm:
+        return n_trials
+    if isinstance(confirm, bool) or confirm < 2:
+        raise SearchError(f"confirm is {confirm!r}, but must be 0 (off) or an integer >= 2")
+    if isinstance(splits, bool) or splits < 1:
+        raise SearchError(f"confirm_splits is {splits!r}, but must be an integer >= 1")
+    if n_trials is None:
+        raise SearchError("confirm needs a trial budget (n_trials) to reserve its trials in")
+    left = n_trials - confirm * splits
+    if left < confirm:
+        raise SearchError(
+            f"n_trials is {n_trials}, but confirming {confirm} configurations on {splits} "
+            f"further splits takes {confirm * splits} of them: give n_trials >= "
+            f"{confirm * (splits + 1)} or confirm fewer"
+        )
+    return left
 
 
 def _check_options(strategy: str, options: Mapping[str, Any]) -> None:
