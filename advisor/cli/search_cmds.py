@@ -61,6 +61,15 @@ def search(
             "did not train it)",
         ),
     ] = False,
+    confirm: Annotated[
+        int,
+        typer.Option(
+            "--confirm",
+            min=0,
+            help="choose among the K best configurations by their mean over two further "
+            "train/validation splits (2K of the --n-trials budget); 0: off",
+        ),
+    ] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
     kb: KbOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
@@ -126,6 +135,7 @@ def search(
                 dataset_name=data.name,
                 on_progress=on_progress,
                 compare_default=not no_default,
+                confirm=confirm,
             )
         if report is not None:
             adv.search_report(
@@ -177,6 +187,10 @@ def _print_search(out: dict[str, Any], epochs: int) -> None:
     if best is None:
         say("no trial finished", style="yellow")
         return
+    for c in out.get("confirmation") or []:
+        scores = " ".join("-" if v is None else f"{v:.4f}" for v in c["scores"])
+        say(f"confirmed: mean {c['mean']:.4f} over splits ({scores})")
+        say_tokens(key_params(c["config"]), indent=5)
     say(f"best {objective}: {out['best_score']:.4f} with", style="bold")
     say_tokens([f"{k}={fmt_value(v)}" for k, v in best.items()], indent=2)
     if out.get("default_score") is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from advisor.data import SplitCache, load_dataset
@@ -67,3 +69,17 @@ def test_the_answer_is_the_best_mean_over_splits_and_its_trials_count_in_the_bud
 def test_a_confirmation_that_cannot_fit_is_a_clear_error(wine_cache, kwargs, fragment) -> None:
     with pytest.raises(SearchError, match=fragment):
         run_search(wine_cache, MLP_SPACE, strategy="random", epochs=2, device="cpu", **kwargs)
+
+
+def test_the_cli_confirms_and_reports_a_budget_too_small_as_a_user_error(
+    cli, wine_csv, tmp_path
+) -> None:
+    kb = f"sqlite:///{tmp_path / 'k.sqlite'}"
+    common = ("search", wine_csv, "--target", "target", "--strategy", "random", "--epochs", "2")
+    res = cli(*common, "--n-trials", "6", "--confirm", "2", "--no-contribute", "--kb", kb, "--json")
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["n_trials"] == 2 and len(out["confirmation"]) == 2
+    assert out["best_config"] == out["confirmation"][0]["config"]
+    res = cli(*common, "--n-trials", "5", "--confirm", "2", "--kb", kb)
+    assert res.exit_code == 2 and "takes 4 of them" in res.stderr
