@@ -5,10 +5,10 @@ The ranker must earn every departure from ``default`` (a robust recipe):
 * **no harm** -- the ranker's top configuration goes first only when the evidence supports
   leaving ``default``: the quantile models predict a gain of at least ``MIN_GAIN``, on the
   ``N_NEIGHBORS`` knowledge-base datasets most like this one (at the nearest budget) where both
-  were evaluated it beat ``default`` by at least ``MIN_GAIN`` on average and on more than half
-  of them (a perturbation of ``default`` has no such evidence: ``default`` goes first), and it
-  is not riskier (chance of a failed seed) than ``default`` by more than ``MAX_EXTRA_RISK``.
-  Otherwise ``default`` goes first and the answer says why;
+  were evaluated it beat ``default`` by at least ``MIN_GAIN`` on average and on more than
+  ``MIN_WIN_SHARE`` of them (a perturbation of ``default`` has no such evidence: ``default``
+  goes first), and it is not riskier (chance of a failed seed) than ``default`` by more than
+  ``MAX_EXTRA_RISK``. Otherwise ``default`` goes first and the answer says why;
 * **out of distribution** -- a dataset farther from the knowledge base than 95% of its own
   datasets are from their nearest neighbours gets the robust order (best 25th percentile of
   normalized score across datasets), and so does data with more than ``SIZE_MARGIN`` (2) times

@@ -17,8 +17,8 @@ portfolio), ``regressor`` (a pointwise LightGBM regressor on the ranker's featur
 ``advice`` (``ranker``'s list under the evidence part of the no-harm rule,
 :mod:`advisor.ranker.no_harm`: its favourite goes first only when, on the ``N_NEIGHBORS``
 nearest training datasets of the task where both ran, it beat ``default`` by at least
-``MIN_GAIN`` on average and on more than half of them; otherwise ``default`` goes first, then
-``ranker``'s list).
+``MIN_GAIN`` on average and on more than ``MIN_WIN_SHARE`` of them; otherwise ``default`` goes
+first, then ``ranker``'s list).
 """
 
 from __future__ import annotations
