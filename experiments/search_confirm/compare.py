@@ -100,6 +100,14 @@ def _row(problem, name, seed, variant, budget, cfg, valid, confirmation=None) ->
     }
 
 
+def _md(df) -> str:
+    cols = [str(df.index.name or "")] + [str(c) for c in df.columns]
+    out = ["| " + " | ".join(cols) + " |", "|" + " --- |" * len(cols)]
+    for idx, row in df.iterrows():
+        out.append("| " + " | ".join([str(idx)] + [f"{v:.4g}" for v in row]) + " |")
+    return "\n".join(out)
+
+
 def report(rows: list[dict]) -> str:
     import pandas as pd
 
@@ -122,23 +130,23 @@ def report(rows: list[dict]) -> str:
     ]
     for task, part in [("all", df), *df.groupby("task")]:
         t = part.pivot_table(index="variant", columns="budget", values="regret", aggfunc="mean")
-        lines += [f"### {task}", "", t.round(4).to_markdown(), ""]
+        lines += [f"### {task}", "", _md(t), ""]
     wins = df.pivot_table(index=["dataset", "seed", "budget"], columns="variant", values="test")
     if {"plain", "confirm"} <= set(wins.columns):
         d = (wins["confirm"] - wins["plain"]).groupby(level="budget")
         lines += [
             "## confirm − plain, test objective",
             "",
-            pd.DataFrame(
-                {
-                    "mean": d.mean(),
-                    "better": d.apply(lambda s: (s > 1e-9).sum()),
-                    "worse": d.apply(lambda s: (s < -1e-9).sum()),
-                    "n": d.size(),
-                }
-            )
-            .round(4)
-            .to_markdown(),
+            _md(
+                pd.DataFrame(
+                    {
+                        "mean": d.mean(),
+                        "better": d.apply(lambda s: (s > 1e-9).sum()),
+                        "worse": d.apply(lambda s: (s < -1e-9).sum()),
+                        "n": d.size(),
+                    }
+                )
+            ),
             "",
         ]
     return "\n".join(lines)
