@@ -113,6 +113,8 @@ def report(rows: list[dict]) -> str:
 
     df = pd.DataFrame(rows)
     df["test"] = df["test"].fillna(df["floor"])
+    both = df.groupby(["dataset", "seed", "budget"])["variant"].transform("nunique") == 2
+    df = df[both]  # problems where both variants finished
     best = df.groupby(["dataset", "seed"])["test"].transform("max")
     span = (best - df["floor"]).where(lambda s: s > 1e-12, 1.0)
     df["regret"] = ((best - df["test"]) / span).clip(0, 1)
