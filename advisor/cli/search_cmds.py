@@ -103,7 +103,7 @@ def search(
             TextColumn("ETA"),
             TimeRemainingColumn(),
         )
-        total = n_trials if n_trials is not None else None
+        total = None if n_trials is None else max(1, n_trials - 2 * confirm)  # 2K confirm
         started = time.time()
         with Progress(*columns, console=err_console, transient=as_json) as bar:
             task_id = bar.add_task("search", total=total, best="-")

@@ -182,6 +182,7 @@ class TuningMixin(AdvisorBase):
         from advisor.candidates import Prior, rank_candidates
         from advisor.records import dataset_info, trial_from_result
         from advisor.search import measure_default, run_search
+        from advisor.search.confirm import searched
 
         ds = _dataset(data, target, y, task)
         sp = self.space(space)
@@ -203,7 +204,7 @@ class TuningMixin(AdvisorBase):
 
         cache = SplitCache(ds, seed=seed)
         bar: AbstractContextManager[ProgressCallback | None] = (
-            progress_bar("trials", n_trials, time_budget)
+            progress_bar("trials", searched(n_trials, confirm), time_budget)
             if on_progress is None and wants_progress(progress)
             else nullcontext(on_progress)
         )

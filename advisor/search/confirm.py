@@ -18,12 +18,42 @@ from advisor.data import SplitCache
 from advisor.search.result import SearchResult
 from advisor.trials import TrialResult
 
-__all__ = ["SPLIT_SEED_STEP", "Confirmation", "apply_confirmation", "confirm_best", "split_caches"]
+__all__ = [
+    "SPLITS",
+    "SPLIT_SEED_STEP",
+    "Confirmation",
+    "apply_confirmation",
+    "confirm_best",
+    "searched",
+    "split_caches",
+]
+
+#: Further splits per confirmed configuration, by default.
+SPLITS = 2
 
 #: Split seeds of the confirmation: the search's seed plus multiples of this step.
 SPLIT_SEED_STEP = 7919
 
 TrainOn = Callable[[SplitCache, list[dict[str, Any]]], list[TrialResult]]
+
+
+def searched(n_trials: int | None, confirm: int, splits: int = SPLITS) -> int | None:
+    """The trials of a budget of ``n_trials`` that search (the rest confirm).
+
+    Parameters
+    ----------
+    n_trials : int or None
+        The whole trial budget.
+    confirm, splits : int
+        Configurations confirmed, further splits each.
+
+    Returns
+    -------
+    int or None
+    """
+    if n_trials is None or not confirm:
+        return n_trials
+    return max(0, n_trials - confirm * splits)
 
 
 @dataclass

@@ -29,7 +29,7 @@ from optuna.trial import TrialState
 from advisor.candidates import MIN_DISTANCE, RankedList
 from advisor.data import SplitCache
 from advisor.search.batch import STARTED, train_warm_start_together
-from advisor.search.confirm import apply_confirmation
+from advisor.search.confirm import SPLITS, apply_confirmation
 from advisor.search.optuna_io import distributions, suggest_config
 from advisor.search.pruning import PatientSuccessiveHalving
 from advisor.search.result import SearchResult, real_trials, search_result
@@ -74,7 +74,7 @@ def run_search(
     sampler_options: Mapping[str, Any] | None = None,
     lock: AbstractContextManager[Any] | None = None,
     confirm: int = 0,
-    confirm_splits: int = 2,
+    confirm_splits: int = SPLITS,
 ) -> SearchResult:
     """Search ``space`` on a split with real trials, as an Optuna study.
 
