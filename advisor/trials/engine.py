@@ -79,9 +79,14 @@ class _Stack:
     hyperparameters (as device tensors for the forward pass and as host floats for the
     optimizer, which takes them as kernel scalars)."""
 
-    def __init__(self, net: StackedMLP, opt: StackedOptimizer, hp: dict[str, torch.Tensor]):
-        self.net, self.opt, self.hp = net, opt, hp
-        self.host = {k: v.tolist() for k, v in hp.items()}
+    def __init__(
+        self,
+        net: StackedMLP,
+        opt: StackedOptimizer,
+        hp: dict[str, torch.Tensor],
+        host: dict[str, list[float]],
+    ):
+        self.net, self.opt, self.hp, self.host = net, opt, hp, host
 
     def keep(self, rows: list[int]) -> None:
         index = torch.tensor(rows, dtype=torch.long, device=self.net.device)
@@ -126,19 +131,21 @@ def train_stack(
     init_rows = X_tr if n <= _INIT_ROWS else X_tr[torch.randperm(n, generator=gens[0])[:_INIT_ROWS]]
     net = StackedMLP(shape, gens, init_batch=init_rows, device=device)
 
-    def col(key: str, default: float) -> torch.Tensor:
-        values = [float(m.config.get(key, default)) for m in members]
-        return torch.tensor(values, device=device)
+    def col(key: str, default: float) -> list[float]:
+        return [float(m.config.get(key, default)) for m in members]
 
-    hp = {
+    hp = {  # the forward pass's, on the device
+        "dropout": torch.tensor(col("dropout", 0.0), device=device),
+        "smoothing": torch.tensor(col("label_smoothing", 0.0), device=device)
+        * (1.0 if task == "classification" else 0.0),
+    }
+    host = {  # the optimizer's kernel scalars
         "lr": col("learning_rate", 1e-3),
         "wd": col("weight_decay", 0.0),
         "momentum": col("momentum", 0.9),
         "beta2": col("beta2", 0.999),
-        "dropout": col("dropout", 0.0),
-        "smoothing": col("label_smoothing", 0.0) * (1.0 if task == "classification" else 0.0),
     }
-    stack = _Stack(net, StackedOptimizer(net.parameters(), optimizer), hp)
+    stack = _Stack(net, StackedOptimizer(net.parameters(), optimizer), hp, host)
     sched = [str(m.config.get("lr_schedule", "constant")) for m in members]
     warm = [float(m.config.get("warmup", 0.0)) for m in members]
     rsched = [str(m.config.get("regularization_schedule", "constant")) for m in members]
