@@ -89,7 +89,7 @@ def search(
     if study is not None and storage is None:
         fail("--study needs --storage (a study in memory cannot be shared)")
     with user_errors():
-        from advisor.facade import Advisor
+        from advisor.facade import Advisor, searched_trials
 
         adv = Advisor(kb, device=device)
         if strategy in ("advisor", "warm"):
@@ -103,7 +103,8 @@ def search(
             TextColumn("ETA"),
             TimeRemainingColumn(),
         )
-        total = None if n_trials is None else max(1, n_trials - 2 * confirm)  # 2K confirm
+        searched = searched_trials(n_trials, confirm)  # the rest confirm
+        total = None if searched is None else max(1, searched)
         started = time.time()
         with Progress(*columns, console=err_console, transient=as_json) as bar:
             task_id = bar.add_task("search", total=total, best="-")

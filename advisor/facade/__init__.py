@@ -25,6 +25,7 @@ from advisor.facade._helpers import (
 from advisor.facade._progress import progress_bar, wants_progress
 from advisor.facade._reports import ReportMixin
 from advisor.facade._training import TrainingMixin
+from advisor.search.confirm import searched as searched_trials
 
 if TYPE_CHECKING:
     from knowledge_base import KnowledgeBase
@@ -43,6 +44,7 @@ __all__ = [
     "progress_bar",
     "ranker_artifact_path",
     "read_table",
+    "searched_trials",
     "trial_value",
     "wants_progress",
 ]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from advisor.data import SplitCache
-from advisor.search.result import SearchResult
+from advisor.search.result import SearchResult, finished
 from advisor.trials import TrialResult
 
 __all__ = [
@@ -151,9 +151,7 @@ def apply_confirmation(
     train_on : callable
         See :func:`confirm_best`.
     """
-    done = result.trials[
-        result.trials["status"].isin(["complete", "timeout"]) & result.trials["score"].notna()
-    ].sort_values("score", ascending=False)
+    done = finished(result.trials).sort_values("score", ascending=False)
     candidates: list[tuple[dict[str, Any], float]] = []
     for row in done.to_dict("records"):
         if all(row["config"] != c for c, _ in candidates):

@@ -20,6 +20,7 @@ __all__ = [
     "TRIAL_COLUMNS",
     "SearchResult",
     "canonical_config",
+    "finished",
     "real_trials",
     "search_result",
 ]
@@ -136,6 +137,22 @@ def real_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
     ]
 
 
+def finished(trials: pd.DataFrame) -> pd.DataFrame:
+    """The trials of a :attr:`SearchResult.trials` table that ran to their budget (complete,
+    or stopped by the time limit) with a score: those an answer is chosen among.
+
+    Parameters
+    ----------
+    trials : pandas.DataFrame
+        Columns :data:`TRIAL_COLUMNS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    return trials[trials["status"].isin(["complete", "timeout"]) & trials["score"].notna()]
+
+
 def search_result(
     study: optuna.Study, strategy: str, space: SearchSpace, objective: str
 ) -> SearchResult:
@@ -162,7 +179,7 @@ def search_result(
             }
         )
     trials = pd.DataFrame(rows, columns=TRIAL_COLUMNS)
-    done = trials[trials["status"].isin(["complete", "timeout"]) & trials["score"].notna()]
+    done = finished(trials)
     if done.empty:
         done = trials[trials["score"].notna()]
     best_cfg: dict[str, Any] | None = None
