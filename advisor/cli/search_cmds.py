@@ -70,6 +70,16 @@ def search(
             "train/validation splits (2K of the --n-trials budget); 0: off",
         ),
     ] = 0,
+    heartbeat: Annotated[
+        int,
+        typer.Option(
+            "--heartbeat",
+            min=1,
+            max=3600,
+            help="with --storage: seconds between a running trial's heartbeats; a trial "
+            "silent for three (its process died) is failed and retried once",
+        ),
+    ] = 10,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
     kb: KbOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
@@ -137,6 +147,7 @@ def search(
                 on_progress=on_progress,
                 compare_default=not no_default,
                 confirm=confirm,
+                heartbeat=heartbeat,
             )
         if report is not None:
             adv.search_report(

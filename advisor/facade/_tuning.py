@@ -13,10 +13,11 @@ from advisor.facade._helpers import (
     _study_lock,
     announce_contribution,
     dataset_name_for,
+    make_trial_id,
 )
 from advisor.facade._progress import ProgressCallback, progress_bar, wants_progress
 from advisor.metafeatures import extract
-from advisor_core.errors import ConfigError
+from advisor_core.errors import ConfigError, ConflictError
 from advisor_core.metafeature_schema import VERSION as META_VERSION
 from advisor_core.metafeature_schema import check_vector
 
@@ -123,6 +124,7 @@ class TuningMixin(AdvisorBase):
         compare_default: bool = True,
         progress: bool | None = None,
         confirm: int = 0,
+        heartbeat: int = 10,
     ) -> SearchResult:
         """Tune the ``mlp`` space on ``data`` with short PyTorch trials (an Optuna study).
 
@@ -167,6 +169,10 @@ class TuningMixin(AdvisorBase):
             objective over the search's split and two further train/validation splits (a less
             noisy estimate on small data); the 2 x ``confirm`` confirmation trials count in
             ``n_trials``. 0: the best validation score on the search's split.
+        heartbeat : int, default=10
+            With a shared ``storage``: seconds between the heartbeats of a running trial. A
+            trial silent for three of them (its process was killed) is marked failed and its
+            configuration retried once by a surviving process.
 
         Returns
         -------
@@ -197,10 +203,21 @@ class TuningMixin(AdvisorBase):
         info = dataset_info(ds, mf, name=name)
         added = [0]
 
-        def write(result: TrialResult, number: int) -> None:
-            if contribute:
-                record = trial_from_result(result, info, contributor="advisor-search")
+        def write(result: TrialResult, key: str | None) -> None:
+            """Contribute one trial. A study's trial has an id from its key in the study: the
+            retry of a lost trial that its dead worker had stored already is not stored again
+            (the same id with other timings: the knowledge base keeps the first)."""
+            if not contribute:
+                return
+            trial_id = None if key is None else make_trial_id("advisor-search", key)
+            record = trial_from_result(
+                result, info, contributor="advisor-search", trial_id=trial_id
+            )
+            try:
                 added[0] += self.kb.contribute([record]).added
+            except ConflictError:
+                if key is None:
+                    raise
 
         cache = SplitCache(ds, seed=seed)
         bar: AbstractContextManager[ProgressCallback | None] = (
@@ -228,6 +245,7 @@ class TuningMixin(AdvisorBase):
                 sampler_options=sampler_options,
                 lock=_study_lock(storage),
                 confirm=confirm,
+                heartbeat=heartbeat,
             )
         if compare_default:
             run = measure_default(
@@ -241,7 +259,7 @@ class TuningMixin(AdvisorBase):
                 trial_time_limit=trial_time_limit,
             )
             if run is not None:
-                write(run, -1)
+                write(run, None)  # each process's own reference run
         announce_contribution(
             self.kb.url, added[0], name, "contribute=False (advisor search: --no-contribute)"
         )

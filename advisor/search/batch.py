@@ -5,19 +5,18 @@ program). Each trial keeps its own curve, pruning decisions, status and Optuna t
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import optuna
 from optuna.trial import TrialState
 
+from advisor.search.liveness import beating, judged
 from advisor.search.warm_start import WARM_START
 from advisor.trials import StackEpochCallback, TrialResult
 
-__all__ = ["STARTED", "train_warm_start_together"]
-
-#: Trials started or finished, by any process (not the enqueued ones still waiting).
-STARTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL, TrialState.RUNNING)
+__all__ = ["train_warm_start_together"]
 
 
 def train_warm_start_together(
@@ -27,12 +26,15 @@ def train_warm_start_together(
     train: Callable[[list[dict[str, Any]], StackEpochCallback], list[TrialResult]],
     finish: Callable[[optuna.Trial, TrialResult], float],
     progress: Callable[[optuna.Study, optuna.trial.FrozenTrial], None],
+    storage: Any = None,
 ) -> None:
     """Train the warm-start trials still waiting in the study as one batch: one call of the
     search's ``train`` (:func:`~advisor.trials.run_trials`, which stacks those that share an
     architecture, a batch size and an optimizer); ``start`` and ``finish`` are the search's own
     steps before and after training a trial. Each trial keeps its own pruning decisions and its
-    own Optuna trial; another process that joins the study later finds them taken."""
+    own Optuna trial; another process that joins the study later finds them taken. With a
+    ``storage`` that has heartbeats (:func:`~advisor.search.liveness.open_storage`) the batch's
+    trials beat while they train."""
     waiting = [
         t
         for t in study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
@@ -40,10 +42,25 @@ def train_warm_start_together(
     ]
     n = len(waiting)
     if n_trials is not None:
-        n = min(n, n_trials - len(study.get_trials(deepcopy=False, states=STARTED)))
+        n = min(n, n_trials - judged(study))
     if n < 2:  # one trial or none: the study's own loop trains it
         return
-    trials = [study.ask() for _ in range(n)]
+    with warnings.catch_warnings():  # this batch records its own heartbeats (``beating``)
+        warnings.filterwarnings("ignore", "Heartbeat of storage")
+        trials = [study.ask() for _ in range(n)]
+    with beating(storage, study, [t.number for t in trials]):
+        _train_batch(study, trials, start, train, finish, progress)
+
+
+def _train_batch(
+    study: optuna.Study,
+    trials: list[optuna.Trial],
+    start: Callable[[optuna.Trial], dict[str, Any]],
+    train: Callable[[list[dict[str, Any]], StackEpochCallback], list[TrialResult]],
+    finish: Callable[[optuna.Trial, TrialResult], float],
+    progress: Callable[[optuna.Study, optuna.trial.FrozenTrial], None],
+) -> None:
+    """Start, train and finish the batch's trials (see :func:`train_warm_start_together`)."""
     configs = [start(t) for t in trials]
 
     def on_epoch(member: int, epoch: int, value: float) -> bool:

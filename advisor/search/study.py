@@ -13,12 +13,15 @@ sampler proposes them. Epochs are the budget: every trial reports its validation
 epoch and a successive-halving pruner stops the unpromising ones. Diverged, failed and timed-out
 trials are recorded with their status and never stop the study. With an RDB ``storage``
 several processes (or machines) cooperate on one study; the total number of trials is
-``n_trials``.
+``n_trials``. A worker killed mid-trial loses nothing (:mod:`advisor.search.liveness`): its
+trial is marked failed once its heartbeat stops and its configuration is retried once by a
+surviving worker.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
@@ -28,8 +31,19 @@ from optuna.trial import TrialState
 
 from advisor.candidates import MIN_DISTANCE, RankedList
 from advisor.data import SplitCache
-from advisor.search.batch import STARTED, train_warm_start_together
+from advisor.search.batch import train_warm_start_together
 from advisor.search.confirm import SPLITS, apply_confirmation
+from advisor.search.liveness import (
+    HEARTBEAT_S,
+    WORKER,
+    is_retry,
+    judged,
+    lost_numbers,
+    open_storage,
+    original_number,
+    settle,
+    worker_name,
+)
 from advisor.search.optuna_io import distributions, suggest_config
 from advisor.search.pruning import PatientSuccessiveHalving
 from advisor.search.result import SearchResult, real_trials, search_result
@@ -43,13 +57,15 @@ from advisor_core.spaces import SearchSpace
 __all__ = ["SAMPLER_OPTIONS", "STRATEGIES", "run_search"]
 
 STRATEGIES = ("advisor", "warm", "tpe", "random")
-ResultHook = Callable[[TrialResult, int], None]
+ResultHook = Callable[[TrialResult, str], None]
 ProgressHook = Callable[[int, float | None], None]
 
 
 #: What ``sampler_options`` may set (see :class:`AdvisorSampler`); ``warm`` takes
 #: ``list_distance`` only.
 SAMPLER_OPTIONS = ("handover", "interleave", "list_distance", "list_until", "policy")
+#: Study user attribute: a random key of the study, part of every trial key.
+STUDY_KEY = "advisor_study_key"
 
 
 def run_search(
@@ -75,6 +91,7 @@ def run_search(
     lock: AbstractContextManager[Any] | None = None,
     confirm: int = 0,
     confirm_splits: int = SPLITS,
+    heartbeat: int = HEARTBEAT_S,
 ) -> SearchResult:
     """Search ``space`` on a split with real trials, as an Optuna study.
 
@@ -110,7 +127,8 @@ def run_search(
     prune : bool, default=True
         Successive halving over epochs.
     on_result : callable, optional
-        ``on_result(trial_result, trial_number)`` after each trial.
+        ``on_result(trial_result, trial_key)`` after each trial; ``trial_key`` is unique in
+        the study and the same for a lost trial and its retry (an idempotent record id).
     on_progress : callable, optional
         ``on_progress(finished_trials, best_score)`` after each trial.
     sampler_options : mapping, optional
@@ -125,6 +143,9 @@ def run_search(
         (:mod:`advisor.search.confirm`); the confirmation trials count in ``n_trials``.
     confirm_splits : int, default=2
         Further splits per confirmed configuration.
+    heartbeat : int, default=10
+        Seconds between the heartbeats of a running trial in an RDB ``storage``; a trial
+        silent for three of them (its worker died) is failed and retried once.
 
     Returns
     -------
@@ -143,6 +164,8 @@ def run_search(
         raise SearchError(f"n_trials is {n_trials!r}, but must be an integer >= 1")
     if time_budget is not None and not time_budget > 0:
         raise SearchError(f"time_budget is {time_budget!r}, but must be > 0 seconds")
+    if isinstance(heartbeat, bool) or not isinstance(heartbeat, int) or heartbeat < 1:
+        raise SearchError(f"heartbeat is {heartbeat!r}, but must be an integer >= 1 (seconds)")
     options = dict(sampler_options or {})
     _check_options(strategy, options)
     n_trials = _reserve_confirmation(n_trials, confirm, confirm_splits)
@@ -170,8 +193,9 @@ def run_search(
     dists = distributions(space)
     with lock if lock is not None else nullcontext():
         try:
+            store = open_storage(storage, heartbeat)
             study = optuna.create_study(
-                storage=storage,
+                storage=store,
                 study_name=study_name,
                 sampler=sampler,
                 pruner=pruner,
@@ -183,9 +207,13 @@ def run_search(
                 f"cannot open the study in {storage!r}: {str(exc).splitlines()[0][:200]}"
             ) from None
         enqueue_warm_start(study, warm)
+        if STUDY_KEY not in study.user_attrs:
+            study.set_user_attr(STUDY_KEY, uuid.uuid4().hex)
+    study_key = str(study.user_attrs[STUDY_KEY])
 
     def start(trial: optuna.Trial) -> dict[str, Any]:
         config = space.validate(suggest_config(trial, dists))
+        trial.set_user_attr(WORKER, worker_name())
         who = _proposer(sampler, trial)
         if who is not None:
             trial.set_user_attr(PROPOSED_BY, who)
@@ -198,7 +226,7 @@ def run_search(
         if result.message:
             trial.set_user_attr("message", result.message[:500])
         if on_result is not None:
-            on_result(result, trial.number)
+            on_result(result, f"{study_key}/{original_number(_frozen(trial))}")
         if result.status == "pruned":
             raise optuna.TrialPruned()
         if result.score is None:  # diverged or failed: the worst value seen so far
@@ -216,7 +244,7 @@ def run_search(
         return run_trials(cache, specs, device=device, objective=objective, on_epoch=on_epoch)[0]
 
     def objective_fn(trial: optuna.Trial) -> float:
-        if n_trials is not None and trial.number >= n_trials:
+        if n_trials is not None and _surplus(trial, n_trials):
             trial.set_user_attr("surplus", True)
             trial.study.stop()
             raise optuna.TrialPruned()
@@ -230,9 +258,16 @@ def run_search(
 
     callbacks: list[Any] = []
     if n_trials is not None:
-        # every trial started or finished, by any process; not the enqueued warm-start trials
-        # still waiting (counting them stopped a search of n_trials <= warm_k after one trial)
-        callbacks.append(optuna.study.MaxTrialsCallback(n_trials, states=STARTED))
+        # every trial started or finished, by any process, less the lost ones; not the
+        # enqueued warm-start trials still waiting (counting them stopped a search of
+        # n_trials <= warm_k after one trial)
+        budget = n_trials
+
+        def stop_at_budget(study: optuna.Study, _trial: optuna.trial.FrozenTrial) -> None:
+            if judged(study) >= budget:
+                study.stop()
+
+        callbacks.append(stop_at_budget)
     started = time.time()
     best_so_far: dict[str, float | None] = {"v": None}
 
@@ -246,7 +281,7 @@ def run_search(
             on_progress(len(real_trials(study)), best_so_far["v"])
 
     callbacks.append(progress_cb)
-    train_warm_start_together(study, n_trials, start, train, finish, progress_cb)
+    train_warm_start_together(study, n_trials, start, train, finish, progress_cb, store)
     remaining = None if time_budget is None else max(0.0, time_budget - (time.time() - started))
     study.optimize(
         objective_fn,
@@ -256,6 +291,11 @@ def run_search(
         catch=(Exception,),
         gc_after_trial=False,
     )
+
+    def run_retry() -> None:
+        study.optimize(objective_fn, n_trials=1, callbacks=callbacks, catch=(Exception,))
+
+    settle(study, store, run_retry, None if time_budget is None else started + time_budget)
     result = search_result(
         study, strategy, space, objective or DEFAULT_OBJECTIVE[cache.dataset.task]
     )
@@ -303,6 +343,26 @@ def _check_options(strategy: str, options: Mapping[str, Any]) -> None:
         raise SearchError(
             f"unknown sampler option {', '.join(unknown)}; allowed: {', '.join(SAMPLER_OPTIONS)}"
         )
+
+
+def _frozen(trial: optuna.Trial) -> optuna.trial.FrozenTrial:
+    """The stored state of a running trial (its system attributes name a retried trial)."""
+    trials = trial.study.get_trials(deepcopy=False)
+    if trial.number < len(trials) and trials[trial.number].number == trial.number:
+        return trials[trial.number]
+    return next(t for t in trials if t.number == trial.number)
+
+
+def _surplus(trial: optuna.Trial, n_trials: int) -> bool:
+    """Whether a new trial is past the budget: its number less the lost trials before it is
+    ``n_trials`` or more (trial numbers are unique across processes, so two processes never
+    both take the last place); a retry of a lost trial never is."""
+    if is_retry(_frozen(trial)):
+        return False
+    if trial.number < n_trials:
+        return False
+    lost = lost_numbers(trial.study.get_trials(deepcopy=False))
+    return trial.number - sum(1 for n in lost if n < trial.number) >= n_trials
 
 
 def _proposer(sampler: optuna.samplers.BaseSampler, trial: optuna.Trial) -> str | None:
