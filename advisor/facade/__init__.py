@@ -25,6 +25,7 @@ from advisor.facade._helpers import (
 from advisor.facade._progress import progress_bar, wants_progress
 from advisor.facade._reports import ReportMixin
 from advisor.facade._training import TrainingMixin
+from advisor.facade._trial_log import TrialLog
 from advisor.search.confirm import searched as searched_trials
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Advisor",
+    "TrialLog",
     "announce_contribution",
     "dataset_name_for",
     "dataset_record",

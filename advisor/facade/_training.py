@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +69,7 @@ class TrainingMixin(AdvisorBase):
         time_limit: float | None = None,
         contribute: bool = False,
         dataset_name: str | None = None,
+        on_epoch: Callable[[int, float], bool | None] | None = None,
     ) -> tuple[TrialResult, FittedModel | None]:
         """Train one configuration on a 75/25 split of ``data``.
 
@@ -91,6 +92,9 @@ class TrainingMixin(AdvisorBase):
             base, and say so in one line on stderr.
         dataset_name : str, optional
             The dataset's name in the written trial (default: :func:`dataset_name_for`).
+        on_epoch : callable, optional
+            ``on_epoch(epoch, objective)`` after every epoch; returning True stops the trial
+            there (status ``pruned``).
 
         Returns
         -------
@@ -116,6 +120,7 @@ class TrainingMixin(AdvisorBase):
             device=self.device,
             time_limit=time_limit,
             objective=objective,
+            on_epoch=None if on_epoch is None else (lambda e, v: bool(on_epoch(e, v))),
         )
         if contribute:
             self._contribute_results(ds, [result], dataset_name, "advisor-evaluate")

@@ -71,6 +71,9 @@ class History:
     as_run : callable or None
         Configurations as the study would run them (clipped into its own ranges);
         ``None`` when the study runs the space's configurations unchanged.
+    pending : ndarray or None
+        Unit-space rows of the configurations other workers are running now (no value yet):
+        proposed again, they would train twice.
     """
 
     configs: tuple[dict[str, Any], ...]
@@ -78,6 +81,14 @@ class History:
     units: np.ndarray
     dims: np.ndarray | None = None
     as_run: Callable[[Sequence[Mapping[str, Any]]], list[dict[str, Any]]] | None = None
+    pending: np.ndarray | None = None
+
+    def taken(self, tried: np.ndarray | None = None) -> np.ndarray:
+        """Rows not to propose again: ``tried`` (default :attr:`units`) and :attr:`pending`."""
+        rows = self.units if tried is None else tried
+        if self.pending is None or not len(self.pending):
+            return rows
+        return np.vstack([rows, self.pending]) if len(rows) else self.pending
 
     @property
     def n(self) -> int:
@@ -130,9 +141,9 @@ class ListContinuation:
             units = ranked.units
         else:
             units = ranked.space.unit_of(history.as_run(ranked.configs))
-        if history.n:
-            tried = self._tried(history) if history.as_run is None else history.units
-            d = ranked.prior.distance(units, tried, history.dims).min(axis=1)
+        taken = history.taken(self._tried(history) if history.as_run is None else None)
+        if len(taken):
+            d = ranked.prior.distance(units, taken, history.dims).min(axis=1)
             idx = np.flatnonzero(d >= self.distance)
         else:
             idx = np.arange(len(ranked))
@@ -208,8 +219,8 @@ class SurrogateRefinement:
             X_c = np.hstack([units, z[:, None]])
             per_tree = np.stack([est.predict(X_c) for est in model.estimators_])
             acq = acq + (1.0 - w_prior) * (per_tree.mean(axis=0) + KAPPA * per_tree.std(axis=0))
-        if n_obs:
-            near = self.prior.distance(units, history.units, history.dims).min(axis=1)
+        if len(history.taken()):
+            near = self.prior.distance(units, history.taken(), history.dims).min(axis=1)
             acq = np.where(near < MIN_NEW_DISTANCE, -np.inf, acq)
         if not np.isfinite(acq).any():
             seed = int(self.rng.integers(1 << 31))

@@ -197,8 +197,26 @@ class AdvisorSampler(BaseSampler):
                 values.append(sign * v)
         units = self.space.unit_of(configs) if configs else np.empty((0, len(self.space.params)))
         return History(
-            tuple(configs), np.array(values), units, self._mapped_dims(trials), self._as_run(trials)
+            tuple(configs),
+            np.array(values),
+            units,
+            self._mapped_dims(trials),
+            self._as_run(trials),
+            self._pending(study),
         )
+
+    def _pending(self, study: Study) -> np.ndarray | None:
+        """Unit rows of the running trials whose parameters are all chosen (other workers'
+        trials; the trial being sampled has none yet)."""
+        running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        names = set(self.param_map) if self.param_map else set(self.space.names)
+        configs = []
+        for t in running:
+            if names <= {self._to_space.get(k, k) for k in t.params}:
+                config = self._config_of(t)
+                if config is not None:
+                    configs.append(config)
+        return self.space.unit_of(configs) if configs else None
 
     def _config_of(self, t: FrozenTrial) -> dict[str, Any] | None:
         """The trial as a configuration of the space: unknown parameters ignored, the rest

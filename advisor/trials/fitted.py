@@ -16,7 +16,7 @@ from advisor.data import Dataset, PreparedSplit, SplitCache, prepare_split
 from advisor.trials.engine import predict
 from advisor.trials.metrics import classification_metrics, regression_metrics
 from advisor.trials.network import Shape, StackedMLP
-from advisor.trials.runner import TrialResult, TrialSpec, run_trials
+from advisor.trials.runner import EpochCallback, TrialResult, TrialSpec, run_trials
 from advisor_core.errors import DataError, SearchError
 
 __all__ = ["MODEL_FORMAT", "MODEL_FORMAT_VERSION", "FittedModel", "fit_model", "fit_on_all_rows"]
@@ -204,11 +204,15 @@ def fit_model(
     device: str = "auto",
     time_limit: float | None = None,
     objective: str | None = None,
+    on_epoch: EpochCallback | None = None,
 ) -> tuple[TrialResult, FittedModel | None]:
     """Train like :func:`run_trial` and also return the model of the best epoch (``None`` if
     the training failed or diverged)."""
     spec = TrialSpec(config, seed, epochs, None, time_limit)
-    results, kept = run_trials(data, [spec], device=device, objective=objective, keep="best")
+    hook = None if on_epoch is None else (lambda _i, epoch, value: on_epoch(epoch, value))
+    results, kept = run_trials(
+        data, [spec], device=device, objective=objective, keep="best", on_epoch=hook
+    )
     result, got = results[0], kept[0]
     if got is None:
         return result, None

@@ -264,3 +264,25 @@ def test_sampler_options_a_strategy_cannot_use_are_rejected_before_any_trial(
             sampler_options=options,
         )
     assert not (tmp_path / "study.sqlite").exists()
+
+
+def test_a_configuration_another_worker_is_running_is_not_proposed_again(
+    shared_synthetic_kb,
+) -> None:
+    """Concurrent workers (several processes, Ray Tune): a trial still running has no value
+    yet, but its configuration is taken; the next proposal is the list's next item."""
+    from advisor.search import distributions, suggest_config
+    from advisor_core.spaces import MLP_SPACE
+
+    ranked, _, _ = _wine(shared_synthetic_kb, seed=3)
+    study = optuna.create_study(
+        direction="maximize", sampler=AdvisorSampler(ranked, seed=3, interleave=1)
+    )
+    dists = distributions(MLP_SPACE)
+    first = study.ask()
+    a = suggest_config(first, dists)  # left running
+    second = study.ask()
+    b = suggest_config(second, dists)
+    assert a != b
+    assert a == ranked.diverse_configs(1)[0]
+    assert b == ranked.diverse_configs(2)[1]
