@@ -375,7 +375,7 @@ def rank_candidates(prior: Prior, n_candidates: int = N_CANDIDATES, seed: int = 
                 "robust configurations (best across datasets) instead of ranked ones"
             )
     else:
-        knn = knn_order(fs.norm, fs.config_hashes, prior.dataset_distance)
+        knn = knn_order(fs.norm, fs.config_hashes, prior.dataset_distance, prior.art.avg_rank)
         order = interleave(np.argsort(-scores, kind="stable"), knn)
         d = prior.default_col
         # every departure from default is checked, a perturbation of default too (the

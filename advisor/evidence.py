@@ -101,10 +101,6 @@ class Comparison:
         )
 
 
-def _strip_budget(name: str) -> str:
-    return name.rsplit(" @", 1)[0]
-
-
 def compare(
     prior: Prior, top: int, default: int, q: dict[str, np.ndarray], risk: np.ndarray
 ) -> Comparison:
@@ -115,7 +111,7 @@ def compare(
         art.values[:, top],
         art.values[:, default],
         np.where(prior.same_task, prior.dataset_distance, np.inf),
-        [_strip_budget(n) for n in art.names],
+        art.base_names,
     )
     gain = float(q["q50"][0] - q["q50"][1])
     lo = float(q["q10"][0] - q["q90"][1])
@@ -128,7 +124,7 @@ def compare(
         neighbors=len(chosen),
         wins=int((diffs > 0).sum()),
         mean_diff=float(diffs.mean()) if len(diffs) else 0.0,
-        names=tuple(_strip_budget(art.names[i]) for i in chosen[:3]),
+        names=tuple(art.base_names[i] for i in chosen[:3]),
     )
 
 

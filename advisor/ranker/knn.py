@@ -42,15 +42,17 @@ def knn_scores(
     others by ``avg_rank`` (:func:`portfolio_rank`)."""
     cols = {h: j for j, h in enumerate(config_hashes)}
     known = [(cols[h], h) for h in hashes if h in cols]
+    known_cols = np.array([j for j, _ in known], dtype=int)
+    known_hashes = [h for _, h in known]
     picked: list[str] = []
     for i in np.argsort(dist, kind="stable"):
         if not np.isfinite(dist[i]):
             break
-        row = norm[i]
-        cand = [(row[j], h) for j, h in known if not np.isnan(row[j])]
-        if not cand:
+        row = norm[i, known_cols]
+        if not len(row) or np.isnan(row).all():
             continue
-        best = max(cand)[1]
+        top = np.flatnonzero(row == np.nanmax(row))  # ties go to the largest hash
+        best = max(known_hashes[t] for t in top)
         if best not in picked:
             picked.append(best)
         if len(picked) >= KNN_PICKS:
@@ -63,11 +65,18 @@ def knn_scores(
     return score
 
 
-def knn_order(norm: np.ndarray, config_hashes: Sequence[str], dist: np.ndarray) -> np.ndarray:
+def knn_order(
+    norm: np.ndarray,
+    config_hashes: Sequence[str],
+    dist: np.ndarray,
+    avg_rank: pd.Series | None = None,
+) -> np.ndarray:
     """Every column of ``norm`` in :func:`knn_scores`' order for a dataset at distance
-    ``dist`` from its rows."""
+    ``dist`` from its rows (``avg_rank``: :func:`portfolio_rank` of ``norm``, if at hand)."""
     hashes = list(config_hashes)
-    score = knn_scores(norm, hashes, dist, hashes, portfolio_rank(norm, hashes))
+    if avg_rank is None:
+        avg_rank = portfolio_rank(norm, hashes)
+    score = knn_scores(norm, hashes, dist, hashes, avg_rank)
     return np.argsort(-score, kind="stable")
 
 
@@ -77,9 +86,17 @@ def interleave(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     out: list[int] = []
     seen: set[int] = set()
     a, b = list(map(int, first)), list(map(int, second))
-    for k in range(max(len(a), len(b))):
-        for seq in (a, b):
-            if k < len(seq) and seq[k] not in seen:
-                seen.add(seq[k])
-                out.append(seq[k])
+    common = min(len(a), len(b))
+    for k in range(common):
+        for item in (a[k], b[k]):
+            if item not in seen:
+                seen.add(item)
+                out.append(item)
+    rest = np.asarray(a[common:] if len(a) > common else b[common:], dtype=int)
+    if len(rest):  # one order is spent: the other's items follow, each once
+        _, first_at = np.unique(rest, return_index=True)
+        keep = np.zeros(len(rest), dtype=bool)
+        keep[first_at] = True
+        keep &= ~np.isin(rest, np.fromiter(seen, dtype=int, count=len(seen)))
+        out.extend(rest[keep].tolist())
     return np.array(out, dtype=int)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from advisor.facade import Advisor
+from advisor.facade import Advisor, ranker_artifact_path
 from advisor.service.auth import KeyCache
 from advisor.service.keys import verify_api_key
 from advisor.service.settings import Settings
@@ -232,7 +232,13 @@ class Runtime:
     def _load_ranker(self, space: str) -> RankerArtifact:
         """Reload or retrain (one process at a time: the others then load its artifact)."""
         with self.kb.store.init_lock(f"ranker-{space}"):
-            return self.advisor.load_ranker(space)
+            art = self.advisor.load_ranker(space)
+        if self.settings.compile_trees:  # LightGBM answers until the compiled trees are ready
+            folder = ranker_artifact_path(self.kb.url, space).parent / "compiled"
+            threading.Thread(
+                target=art.compile, args=(folder,), name=f"compile-{space}", daemon=True
+            ).start()
+        return art
 
     def space_names(self) -> frozenset[str]:
         now = time.monotonic()
