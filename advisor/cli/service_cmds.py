@@ -42,6 +42,14 @@ def serve(
     max_body_bytes: Annotated[
         int, typer.Option(min=1024, help="largest request body; larger ones get 413")
     ] = 16 * 1024 * 1024,
+    no_compile_trees: Annotated[
+        bool,
+        typer.Option(
+            "--no-compile-trees",
+            help="predict with LightGBM only (by default each worker compiles the ranker's "
+            "trees to native code in the background: the same answers, faster)",
+        ),
+    ] = False,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
 ) -> None:
     """Run the HTTP service (FastAPI under uvicorn) on the knowledge base."""
@@ -60,6 +68,7 @@ def serve(
             cors_origins=tuple(cors_origin or ()),
             allowed_hosts=tuple(allowed_host or DEFAULT_ALLOWED_HOSTS),
             max_body_bytes=max_body_bytes,
+            compile_trees=not no_compile_trees,
         )
         KnowledgeBase(kb).close()  # a bad URL or schema fails here, with one line
     os.environ[ENV_SETTINGS] = settings.to_env()

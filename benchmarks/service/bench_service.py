@@ -58,7 +58,9 @@ def _seed_kb(directory: Path) -> str:
     return url
 
 
-def _start(url: str, workers: int, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+def _start(
+    url: str, workers: int, env: dict[str, str], extra: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     cmd = [
         sys.executable,
@@ -73,6 +75,7 @@ def _start(url: str, workers: int, env: dict[str, str]) -> tuple[subprocess.Pope
         str(workers),
         "--log-level",
         "warning",
+        *extra,
     ]
     proc = subprocess.Popen(cmd, env=env, cwd=REPO)
     base = f"http://127.0.0.1:{port}"
@@ -134,7 +137,12 @@ def _run_concurrently(
 
 
 def bench_suggest(
-    base: str, headers: dict[str, str], repeated: int, distinct: int, concurrency: int
+    base: str,
+    headers: dict[str, str],
+    repeated: int,
+    distinct: int,
+    concurrency: int,
+    settle: float = 0.0,
 ) -> None:
     from tests.ranker_helpers import synthetic_datasets
 
@@ -145,6 +153,15 @@ def bench_suggest(
     json_headers = {"content-type": "application/json"}
     r = httpx.post(f"{base}/v1/suggest", content=body0, headers=headers | json_headers, timeout=600)
     r.raise_for_status()  # warm: the ranker is loaded (or trained) by this first request
+    if settle:  # every worker loads its ranker, then compiles its trees in the background
+        _run_concurrently(
+            4 * concurrency,
+            concurrency,
+            lambda c, i: c.post("/v1/suggest", content=body0, headers=json_headers),
+            base,
+            headers,
+        )
+        time.sleep(settle)
 
     def same(client: httpx.Client, i: int) -> httpx.Response:
         return client.post("/v1/suggest", content=body0, headers=json_headers)
@@ -241,6 +258,17 @@ def main() -> None:
     ap.add_argument("--per-client", type=int, default=500)
     ap.add_argument("--resend", type=float, default=0.05)
     ap.add_argument("--batch", type=int, default=100, help="records per contribute request")
+    ap.add_argument(
+        "--no-compile-trees",
+        action="store_true",
+        help="serve with LightGBM's own predictor (the baseline of the compiled trees)",
+    )
+    ap.add_argument(
+        "--settle",
+        type=float,
+        default=0.0,
+        help="seconds to wait after warming every worker (its trees compile in the background)",
+    )
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-service-"))
@@ -257,14 +285,16 @@ def main() -> None:
 
     with KnowledgeBase(url) as kb:
         key = create_api_key(kb, "write", name="bench_service")
-    proc, base = _start(url, args.workers, env)
+    proc, base = _start(
+        url, args.workers, env, ("--no-compile-trees",) if args.no_compile_trees else ()
+    )
     headers = {"Authorization": f"Bearer {key}"}
     print(
         f"advisor serve on {base}: {args.workers} worker(s), {os.cpu_count()} CPU(s)",
         flush=True,
     )
     try:
-        bench_suggest(base, headers, args.repeated, args.distinct, args.concurrency)
+        bench_suggest(base, headers, args.repeated, args.distinct, args.concurrency, args.settle)
         bench_contribute(base, headers, args.clients, args.per_client, args.resend, args.batch)
     finally:
         proc.send_signal(signal.SIGTERM)
