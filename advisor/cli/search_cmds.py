@@ -206,7 +206,7 @@ def _print_search(out: dict[str, Any], epochs: int) -> None:
     say(f"best {objective}: {out['best_score']:.4f} with", style="bold")
     say_tokens([f"{k}={fmt_value(v)}" for k, v in best.items()], indent=2)
     if out.get("default_score") is None:
-        say(f"default at {epochs} epochs: not measured")
+        say(f"default at {epochs} epochs: {out.get('default_source') or 'not measured'}")
         return
     gain = out["gain_over_default"]
     verdict = "beats" if gain > 0.0005 else ("matches" if gain >= -0.0005 else "falls short of")

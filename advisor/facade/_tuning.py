@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
@@ -190,6 +191,7 @@ class TuningMixin(AdvisorBase):
         from advisor.search import measure_default, run_search
         from advisor.search.confirm import searched
 
+        started = time.time()  # a time budget counts from here: loading and ranking included
         ds = _dataset(data, target, y, task)
         sp = self.space(space)
         if sp.name != "mlp":
@@ -232,7 +234,7 @@ class TuningMixin(AdvisorBase):
                 strategy=strategy,
                 ranked=ranked,
                 n_trials=n_trials,
-                time_budget=time_budget,
+                time_budget=_left(time_budget, started),
                 epochs=epochs,
                 seed=seed,
                 storage=storage,
@@ -247,7 +249,10 @@ class TuningMixin(AdvisorBase):
                 confirm=confirm,
                 heartbeat=heartbeat,
             )
-        if compare_default:
+        left = _left(time_budget, started)
+        if compare_default and left is not None and left < MIN_REFERENCE_S:
+            result.default_source = "not measured: the time budget was spent"
+        elif compare_default:
             run = measure_default(
                 result,
                 cache,
@@ -256,7 +261,9 @@ class TuningMixin(AdvisorBase):
                 seed=seed,
                 device=self.device,
                 objective=objective,
-                trial_time_limit=trial_time_limit,
+                trial_time_limit=trial_time_limit
+                if left is None
+                else min(left, trial_time_limit or left),
             )
             if run is not None:
                 write(run, None)  # each process's own reference run
@@ -304,3 +311,14 @@ class TuningMixin(AdvisorBase):
         values = check_vector(META_VERSION, dict(meta_features))
         ranked = rank_candidates(Prior(self.ranker(space), values, task, epochs=epochs), seed=seed)
         return AdvisorSampler(ranked, seed=seed, param_map=param_map)
+
+
+#: Seconds of a time budget that must be left to train ``default``'s reference run.
+MIN_REFERENCE_S = 1.0
+
+
+def _left(time_budget: float | None, started: float) -> float | None:
+    """What is left of a time budget (at least a small positive amount), or ``None``."""
+    if time_budget is None:
+        return None
+    return max(0.05, time_budget - (time.time() - started))

@@ -156,6 +156,7 @@ def run_search(
     SearchError
         Without a budget, with an unknown strategy or option, or a study that cannot open.
     """
+    started = time.time()  # the time budget counts from here
     if strategy not in STRATEGIES:
         raise SearchError(f"strategy is {strategy!r}, but must be one of {', '.join(STRATEGIES)}")
     if n_trials is None and time_budget is None:
@@ -238,10 +239,15 @@ def run_search(
             return float(min([*seen, 0.0]))
         return float(result.score)
 
+    # a trial running when the time budget ends stops cleanly as ``timeout`` and is recorded
+    deadline = None if time_budget is None else started + time_budget
+
     def train(configs: list[dict[str, Any]], on_epoch: StackEpochCallback) -> list[TrialResult]:
         """Train ``configs`` together (stacked where they can be) at the search's budget."""
         specs = [TrialSpec(c, seed, epochs, epochs, trial_time_limit) for c in configs]
-        return run_trials(cache, specs, device=device, objective=objective, on_epoch=on_epoch)[0]
+        return run_trials(
+            cache, specs, device=device, objective=objective, on_epoch=on_epoch, deadline=deadline
+        )[0]
 
     def objective_fn(trial: optuna.Trial) -> float:
         if n_trials is not None and _surplus(trial, n_trials):
@@ -268,7 +274,6 @@ def run_search(
                 study.stop()
 
         callbacks.append(stop_at_budget)
-    started = time.time()
     best_so_far: dict[str, float | None] = {"v": None}
 
     def progress_cb(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
@@ -303,7 +308,9 @@ def run_search(
 
         def train_on(split: SplitCache, configs: list[dict[str, Any]]) -> list[TrialResult]:
             specs = [TrialSpec(c, seed, epochs, epochs, trial_time_limit) for c in configs]
-            return run_trials(split, specs, device=device, objective=objective)[0]
+            return run_trials(split, specs, device=device, objective=objective, deadline=deadline)[
+                0
+            ]
 
         apply_confirmation(result, cache, confirm, confirm_splits, train_on)
     return result

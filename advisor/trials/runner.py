@@ -221,11 +221,14 @@ def run_trials(
     on_epoch: StackEpochCallback | None = None,
     keep: str | None = None,
     space: SearchSpace = MLP_SPACE,
+    deadline: float | None = None,
 ) -> tuple[list[TrialResult], list[tuple[PreparedSplit, Shape, dict[str, torch.Tensor]] | None]]:
     """Train every trial of ``specs`` on ``data``, stacking those that can train together.
 
     Returns the results in the order of ``specs`` and, with ``keep`` (``"best"`` or
     ``"last"``), each trial's split, shape and kept parameters (``None`` where it failed).
+    With a ``deadline`` (``time.time()``) every stack, however late it starts, stops as
+    ``timeout`` at the first epoch's end past it.
     """
     configs = [space.validate(dict(s.config), complete=True) for s in specs]
     for s in specs:
@@ -250,7 +253,7 @@ def run_trials(
                 int(specs[i].seed),
                 specs[i].epochs,
                 max(specs[i].epochs, specs[i].horizon or specs[i].epochs),
-                specs[i].time_limit,
+                _limit(specs[i].time_limit, deadline),
             )
             for i in index
         ]
@@ -285,6 +288,14 @@ def run_trials(
             if keep and out.state is not None and out.status != "diverged":
                 kept[i] = (split, shape, out.state)
     return [r for r in results if r is not None], kept
+
+
+def _limit(time_limit: float | None, deadline: float | None) -> float | None:
+    """A stack's time limit: the trial's own, and no later than ``deadline``."""
+    if deadline is None:
+        return time_limit
+    left = max(1e-3, deadline - time.time())
+    return left if time_limit is None else min(time_limit, left)
 
 
 def _member_hook(
