@@ -16,14 +16,15 @@ Ray is an optional extra: ``pip install "tuning-advisor[ray]"``.
 
 from __future__ import annotations
 
-import contextlib
 import json
+import math
 import uuid
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 from advisor.facade import Advisor, TrialLog, dataset_record, distributions, load_dataset
-from advisor_core.errors import ConfigError, ConflictError, MissingDependencyError
+from advisor_core.errors import AdvisorError, ConfigError, ConflictError, MissingDependencyError
 
 __all__ = ["RayTuneResult", "tune_search"]
 
@@ -131,10 +132,14 @@ class _KnowledgeBaseWriter(_Callback):
         if text is None or not self.contribute or self.adv is None:
             return
         record = json.loads(text)
-        if failed:
-            record["status"] = "failed"
-        with contextlib.suppress(ConflictError):  # stored already: the same trial again
+        if failed:  # a failed trial has no score (the knowledge base's rule)
+            record.update(status="failed", score=None, metrics={})
+        try:
             self.written += self.adv.contribute([record]).added
+        except ConflictError:  # stored already: the same trial again
+            pass
+        except AdvisorError as exc:  # never stop the search for one record
+            warnings.warn(f"trial {trial.trial_id} was not written: {exc}", stacklevel=2)
 
     def on_trial_complete(self, iteration: int, trials: Any, trial: Any, **info: Any) -> None:
         self._write(trial)
@@ -259,8 +264,9 @@ def tune_search(
         ),
     )
     grid = tuner.fit()
-    full = [r for r in grid if r.metrics and r.metrics.get("epoch") == epochs]
-    pool = full or [r for r in grid if r.metrics and METRIC in r.metrics]
+    scored = [r for r in grid if r.metrics and math.isfinite(r.metrics.get(METRIC, -math.inf))]
+    full = [r for r in scored if r.metrics.get("epoch") == epochs]
+    pool = full or scored
     best = max(pool, key=lambda r: r.metrics[METRIC], default=None)
     return RayTuneResult(
         best_config=None if best is None else json.loads(best.metrics[RECORD])["config"],

@@ -63,12 +63,12 @@ class _Booster:
         """Predict with native code from now on (:mod:`advisor.ranker.compiled`)."""
         from advisor.ranker.compiled import compile_model
 
-        if self.compiled is None:
-            self.compiled = compile_model(self.model_str, cache_dir)
-        return self.compiled is not None
+        if self.compiled is None:  # False: it failed once, not to be tried again
+            self.compiled = compile_model(self.model_str, cache_dir) or False
+        return bool(self.compiled)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        if self.compiled is not None:
+        if self.compiled:
             return np.asarray(self.compiled.predict(X), dtype=float)
         return np.asarray(self.booster.predict(X), dtype=float)
 

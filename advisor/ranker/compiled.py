@@ -39,6 +39,19 @@ def available() -> bool:
     return True
 
 
+def _build_key() -> str:
+    """What a compiled library is only valid for: the compiler's versions and this CPU."""
+    try:
+        from importlib.metadata import version
+
+        from llvmlite import binding
+
+        cpu = binding.get_host_cpu_name() + binding.get_host_cpu_features().flatten()
+        return f"{version('lleaves')}|{version('llvmlite')}|{cpu}|"
+    except Exception:  # nothing to tell apart: the digest of the model alone
+        return ""
+
+
 class CompiledModel:
     """A compiled LightGBM model: ``predict(X)`` as the booster's, on one thread."""
 
@@ -71,7 +84,7 @@ def compile_model(model_str: str, cache_dir: str | Path) -> CompiledModel | None
         return None
     import lleaves
 
-    digest = hashlib.sha256(model_str.encode()).hexdigest()[:24]
+    digest = hashlib.sha256((_build_key() + model_str).encode()).hexdigest()[:24]
     folder = Path(cache_dir)
     folder.mkdir(parents=True, exist_ok=True)
     library = folder / f"lgbm-{digest}.so"

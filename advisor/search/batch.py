@@ -27,12 +27,14 @@ def train_warm_start_together(
     finish: Callable[[optuna.Trial, TrialResult], float],
     progress: Callable[[optuna.Study, optuna.trial.FrozenTrial], None],
     storage: Any = None,
+    surplus: Callable[[optuna.Trial], bool] | None = None,
 ) -> None:
     """Train the warm-start trials still waiting in the study as one batch: one call of the
     search's ``train`` (:func:`~advisor.trials.run_trials`, which stacks those that share an
     architecture, a batch size and an optimizer); ``start`` and ``finish`` are the search's own
     steps before and after training a trial. Each trial keeps its own pruning decisions and its
-    own Optuna trial; another process that joins the study later finds them taken. With a
+    own Optuna trial; another process that joins the study later finds them taken (a trial
+    that ``surplus`` says is past the budget is marked so and not trained). With a
     ``storage`` that has heartbeats (:func:`~advisor.search.liveness.open_storage`) the batch's
     trials beat while they train."""
     waiting = [
@@ -48,6 +50,13 @@ def train_warm_start_together(
     with warnings.catch_warnings():  # this batch records its own heartbeats (``beating``)
         warnings.filterwarnings("ignore", "Heartbeat of storage")
         trials = [study.ask() for _ in range(n)]
+    if surplus is not None:  # workers starting together: a trial past the budget is not run
+        for t in [t for t in trials if surplus(t)]:
+            t.set_user_attr("surplus", True)
+            study.tell(t, state=TrialState.PRUNED)
+            trials.remove(t)
+    if not trials:
+        return
     with beating(storage, study, [t.number for t in trials]):
         _train_batch(study, trials, start, train, finish, progress)
 

@@ -5,13 +5,16 @@ running trial records a heartbeat every ``heartbeat`` seconds, and a trial whose
 older than ``GRACE_BEATS`` intervals (its process was killed, or its machine lost) is *lost*:
 the next worker to start a trial marks it failed and enqueues its configuration again, once
 (Optuna's ``RetryHeartbeatStaleTrialCallback``). A lost trial does not count in the trial
-budget; its retry does. A worker whose own budget is spent waits, before it returns, until the
-other workers' trials are finished, lost (and then retried) or shown alive, so that no trial is
-left RUNNING for ever when the last worker ends.
+budget; its retry does. A worker whose own budget is spent waits, before it returns, until no
+trial of the study is running (the others' trials finish, or are lost and retried), so that no
+trial is left RUNNING for ever while one worker is left. All workers of a study beat at its
+first worker's interval (kept in the study). Several workers need PostgreSQL: SQLite cannot
+lock the row of a trial that two workers find lost at once (it may then be retried twice).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -53,6 +56,8 @@ RETRIED, HISTORY = "failed_trial", "retry_history"
 STARTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL, TrialState.RUNNING)
 
 
+#: A heartbeat that could not be read.
+_UNKNOWN = object()
 #: Optuna's one-retry callback (renamed in Optuna 5; the old name warns there).
 _RETRY: Any = getattr(optuna.storages, "RetryHeartbeatStaleTrialCallback", None)
 if _RETRY is None:  # Optuna 4
@@ -200,7 +205,8 @@ def beating(storage: Any, study: optuna.Study, numbers: Sequence[int]) -> Iterat
     def beat() -> None:
         while True:
             for tid in trial_ids:
-                storage.record_heartbeat(tid)
+                with contextlib.suppress(Exception):  # a transient error: beat again later
+                    storage.record_heartbeat(tid)
             if stop.wait(interval):
                 return
 
@@ -219,11 +225,11 @@ def settle(
     run_retry: Callable[[], None],
     deadline: float | None = None,
 ) -> None:
-    """Before a worker returns: fail the lost trials, run their retries, and wait while other
-    workers' trials are running until each is finished, lost or shown alive by a new heartbeat
-    (at most ``GRACE_BEATS + 2`` heartbeat intervals after the last retry). A running trial
-    that never beat for as long (its worker died between taking it and its first beat, which
-    Optuna's own check does not see) is lost too.
+    """Before a worker returns: fail the lost trials, run their retries, and wait until no
+    trial of the study is running (the others' trials finish, or their workers died and they
+    are lost and retried here), so that none is left RUNNING for ever while a worker is left.
+    A running trial that never beat for ``GRACE_BEATS`` intervals (its worker died between
+    taking it and its first beat, which Optuna's own check does not see) is lost too.
 
     Parameters
     ----------
@@ -240,35 +246,29 @@ def settle(
     if not interval:
         return
     grace = GRACE_BEATS * interval
-    limit = time.time() + grace + 2 * interval
-    first: dict[int, tuple[Any, float]] = {}  # trial id -> (first heartbeat seen, when)
-    while (deadline is None or time.time() < deadline) and time.time() < limit:
+    unbeaten: dict[int, float] = {}  # trial id -> when first seen without a heartbeat
+    while deadline is None or time.time() < deadline:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ExperimentalWarning)
             optuna.storages.fail_stale_trials(study)
         trials = study.get_trials(deepcopy=False)
         if any(t.state == TrialState.WAITING and is_retry(t) for t in trials):
             run_retry()
-            limit = time.time() + grace + 2 * interval
             continue
-        now, alive, silent = time.time(), True, []
         running = [t.number for t in trials if t.state == TrialState.RUNNING]
+        if not running:
+            return
+        now, silent = time.time(), []
         for tid in _trial_ids(storage, study, running):
             beat = _last_heartbeat(storage, tid)
-            if tid not in first:
-                first[tid] = (beat, now)
-                alive = False
-                continue
-            beat0, seen = first[tid]
-            if beat is None or beat == beat0:
-                alive = False
-                if beat is None and now - seen > grace:
+            if beat is None:
+                if now - unbeaten.setdefault(tid, now) > grace:
                     silent.append(tid)
+            elif beat is not _UNKNOWN:
+                unbeaten.pop(tid, None)
         if silent:
             _fail_silent(study, storage, silent)
             continue
-        if alive:  # none running, or every running trial has beaten since: its worker lives
-            return
         time.sleep(min(1.0, interval / 2))
 
 
@@ -285,12 +285,13 @@ def _fail_silent(study: optuna.Study, storage: Any, trial_ids: list[int]) -> Non
 
 
 def _last_heartbeat(storage: Any, trial_id: int) -> Any:
-    """The storage's last heartbeat of a trial (``None``: none, or not an RDB storage)."""
+    """The storage's last heartbeat of a trial: ``None`` when it has none, ``_UNKNOWN`` when
+    it cannot be read (a transient error is no evidence of a dead worker)."""
     try:
         from optuna.storages._rdb import models
 
         with storage.scoped_session() as session:
             row = models.TrialHeartbeatModel.where_trial_id(trial_id, session)
             return None if row is None else row.heartbeat
-    except Exception:  # not an RDB storage, or a transient error: unknown
-        return None
+    except Exception:
+        return _UNKNOWN

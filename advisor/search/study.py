@@ -66,6 +66,8 @@ ProgressHook = Callable[[int, float | None], None]
 SAMPLER_OPTIONS = ("handover", "interleave", "list_distance", "list_until", "policy")
 #: Study user attribute: a random key of the study, part of every trial key.
 STUDY_KEY = "advisor_study_key"
+#: Study user attribute: the heartbeat interval of its first worker, which all workers use.
+HEARTBEAT_ATTR = "advisor_heartbeat_s"
 
 
 def run_search(
@@ -210,6 +212,16 @@ def run_search(
         enqueue_warm_start(study, warm)
         if STUDY_KEY not in study.user_attrs:
             study.set_user_attr(STUDY_KEY, uuid.uuid4().hex)
+        if store is not None and not isinstance(store, str):  # one heartbeat for all workers
+            beat = study.user_attrs.get(HEARTBEAT_ATTR)
+            if beat is None:
+                study.set_user_attr(HEARTBEAT_ATTR, heartbeat)
+            elif int(beat) != heartbeat:
+                store = open_storage(storage, int(beat))
+                assert store is not None
+                study = optuna.load_study(
+                    study_name=study.study_name, storage=store, sampler=sampler, pruner=pruner
+                )
     study_key = str(study.user_attrs[STUDY_KEY])
 
     def start(trial: optuna.Trial) -> dict[str, Any]:
@@ -286,7 +298,16 @@ def run_search(
             on_progress(len(real_trials(study)), best_so_far["v"])
 
     callbacks.append(progress_cb)
-    train_warm_start_together(study, n_trials, start, train, finish, progress_cb, store)
+    train_warm_start_together(
+        study,
+        n_trials,
+        start,
+        train,
+        finish,
+        progress_cb,
+        store,
+        None if n_trials is None else (lambda t: _surplus(t, budget)),
+    )
     remaining = None if time_budget is None else max(0.0, time_budget - (time.time() - started))
     study.optimize(
         objective_fn,
