@@ -295,7 +295,8 @@ def run_search(
         if v is not None and (best_so_far["v"] is None or v > best_so_far["v"]):
             best_so_far["v"] = v
         if on_progress is not None:
-            on_progress(len(real_trials(study)), best_so_far["v"])
+            done = real_trials(study)  # a lost trial is not counted: its retry is
+            on_progress(len(done) - len(lost_numbers(done)), best_so_far["v"])
 
     callbacks.append(progress_cb)
     train_warm_start_together(
