@@ -100,3 +100,11 @@ def test_interfaces_use_nothing_private_of_the_facade() -> None:
             elif isinstance(node, ast.Attribute) and node.attr in private:
                 offenders.append((path.name, node.attr))
     assert offenders == []
+
+
+def test_an_empty_knowledge_base_says_how_to_load_the_seed(tmp_path) -> None:
+    from advisor_core.errors import RankerError
+
+    adv = Advisor(f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    with pytest.raises(RankerError, match=r"no trials of space 'mlp'.*advisor kb init --seed"):
+        adv.ranker("mlp")

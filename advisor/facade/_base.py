@@ -125,6 +125,11 @@ class AdvisorBase:
         if trials.empty:
             older = self.kb.space_version(sp.name)
             hint = f"; --space {sp.name}@{older} asks version {older}" if older else ""
+            if not older and sp.name == "mlp":  # empty: never seeded, or its seeding cut off
+                hint = (
+                    f" ({self.kb.display_url}); load the shipped seed into it with "
+                    "`advisor kb init --seed`, or give another one with --kb"
+                )
             raise RankerError(
                 f"the knowledge base has no trials of space {sp.name!r} version {sp.version}" + hint
             )
