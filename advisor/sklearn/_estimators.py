@@ -31,7 +31,9 @@ def _advisor(kb: str | None) -> Any:
 
     url = kb or default_url()
     if url not in _ADVISORS:
-        _ADVISORS[url] = Advisor(url)
+        # no URL given: the default store, which starts from the shipped seed when new (an
+        # explicit URL would create it empty)
+        _ADVISORS[url] = Advisor(kb or None)
     return _ADVISORS[url]
 
 

@@ -81,7 +81,7 @@ def test_explicit_hyperparameters_override_the_advice(cancer) -> None:
     given = MLPClassifier(hyperparameters={"width": 48}, epochs=2).fit(X, y)
     assert given.config_["width"] == 48 and given.config_["optimizer"] == "adamw"
     with pytest.raises(ValueError, match="'width' is 5000"):
-        MLPClassifier(width=5000, epochs=1).fit(X, y)
+        MLPClassifier(kb=SYN_KB, width=5000, epochs=1).fit(X, y)
 
 
 def test_pipeline_with_column_transformer_and_cross_val_score() -> None:
@@ -182,3 +182,20 @@ def test_the_tutorial_example_runs() -> None:
     )
     assert res.returncode == 0, res.stderr
     assert "AdvisorSearchCV(n_trials=6)" in res.stdout
+
+
+@pytest.mark.slow
+def test_an_estimator_without_a_knowledge_base_uses_the_seeded_default(
+    tmp_path, monkeypatch
+) -> None:
+    """The user's default store is created from the shipped seed, as from the CLI, however it
+    is first opened (it once was created empty by an estimator)."""
+    import platformdirs
+
+    from advisor.sklearn._estimators import _advisor
+
+    monkeypatch.delenv("ADVISOR_KB_URL", raising=False)
+    monkeypatch.setattr(platformdirs, "user_data_dir", lambda *a, **k: str(tmp_path / "data"))
+    adv = _advisor(None)
+    assert str(tmp_path / "data") in adv.kb.url
+    assert adv.kb.stats()["trials"] > 0
