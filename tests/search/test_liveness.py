@@ -89,20 +89,9 @@ def _kb_trials(url: str, dataset: str) -> list[str]:
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_a_worker_killed_mid_trial_loses_nothing_on_a_postgres_study(
-    kb_copy, wine_csv, tmp_path
+    kb_copy, wine_csv, pg_storage
 ) -> None:
-    import psycopg
-
-    from tests.conftest import PG_URL, _pg_available
-    from tests.kb_helpers import unique_schema
-
-    if not _pg_available():
-        pytest.skip("PostgreSQL not reachable")
-    schema = unique_schema()
-    raw = PG_URL.replace("postgresql+psycopg", "postgresql")
-    with psycopg.connect(raw, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    storage = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    storage = pg_storage
     exe = Path(sys.executable).parent / "advisor"
     n = 9
     before = set(_kb_trials(kb_copy, wine_csv.name))
@@ -186,5 +175,3 @@ def test_a_worker_killed_mid_trial_loses_nothing_on_a_postgres_study(
         for p in procs.values():
             if p.poll() is None:
                 p.kill()
-        with psycopg.connect(raw, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -212,75 +212,53 @@ def test_save_model_refits_the_best_config_and_predict_uses_it(
     assert (pred["prediction"] == truth).mean() > 0.5
 
 
-def _pg_url_or_skip() -> str:
-    from tests.conftest import PG_URL, _pg_available
-
-    if not _pg_available():
-        pytest.skip("PostgreSQL not reachable")
-    return PG_URL
-
-
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_three_processes_share_one_study_on_postgres(kb_copy, wine_csv, tmp_path) -> None:
-    import psycopg
-
-    from tests.kb_helpers import unique_schema
-
-    pg = _pg_url_or_skip()
-    schema = unique_schema()
-    raw = pg.replace("postgresql+psycopg", "postgresql")
-    with psycopg.connect(raw, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    storage = f"{pg}?options=-csearch_path%3D{schema}"
+def test_three_processes_share_one_study_on_postgres(kb_copy, wine_csv, pg_storage) -> None:
+    storage = pg_storage
     exe = Path(sys.executable).parent / "advisor"
     n = 9
-    try:
-        procs = [
-            subprocess.Popen(
-                [
-                    str(exe),
-                    "search",
-                    str(wine_csv),
-                    "--target",
-                    "target",
-                    "--n-trials",
-                    str(n),
-                    "--epochs",
-                    "3",
-                    "--storage",
-                    storage,
-                    "--study",
-                    "shared",
-                    "--kb",
-                    kb_copy,
-                    "--json",
-                    "--device",
-                    "cpu",
-                ],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(3)
-        ]
-        outs = [p.communicate(timeout=600) for p in procs]
-        for p, (_, err) in zip(procs, outs, strict=True):
-            assert p.returncode == 0, err
-        study = optuna.load_study(study_name="shared", storage=storage)
-        ran = [t for t in study.trials if not t.user_attrs.get("surplus")]
-        assert len(ran) == n
-        warm = [t for t in ran if t.user_attrs.get("warm_start")]
-        assert len(warm) == len(study.user_attrs["advisor_warm_start"]) == 3
-        keys = [tuple(sorted(t.params.items())) for t in warm]
-        assert len(set(keys)) == len(keys)  # no warm-start trial ran twice
-        assert all(
-            t.state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
-            for t in ran
+    procs = [
+        subprocess.Popen(
+            [
+                str(exe),
+                "search",
+                str(wine_csv),
+                "--target",
+                "target",
+                "--n-trials",
+                str(n),
+                "--epochs",
+                "3",
+                "--storage",
+                storage,
+                "--study",
+                "shared",
+                "--kb",
+                kb_copy,
+                "--json",
+                "--device",
+                "cpu",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
-    finally:
-        with psycopg.connect(raw, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+        for _ in range(3)
+    ]
+    outs = [p.communicate(timeout=600) for p in procs]
+    for p, (_, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0, err
+    study = optuna.load_study(study_name="shared", storage=storage)
+    ran = [t for t in study.trials if not t.user_attrs.get("surplus")]
+    assert len(ran) == n
+    warm = [t for t in ran if t.user_attrs.get("warm_start")]
+    assert len(warm) == len(study.user_attrs["advisor_warm_start"]) == 3
+    keys = [tuple(sorted(t.params.items())) for t in warm]
+    assert len(set(keys)) == len(keys)  # no warm-start trial ran twice
+    assert all(
+        t.state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED) for t in ran
+    )
 
 
 def test_named_default_is_a_valid_starting_point() -> None:
